@@ -1,0 +1,140 @@
+import HTTPTypes
+import Synchronization
+import Foundation
+import Hummingbird
+import SeekCore
+import SeekRuntime
+import SeekStore
+import SeekWorkers
+
+/// `POST /v1/workers/{worker_id}/jobs`, `GET /v1/jobs`, `GET` and `DELETE /v1/jobs/{job_uuid}`.
+struct JobsController {
+    /// The longest a `Prefer: wait` may hold a response.
+    static let maxWaitSeconds = 60
+
+    let store: any SeekStore
+    let catalog: WorkerCatalog
+    let notifier: JobNotifier
+    let presenter: Presenter
+    let metrics: SeekMetrics
+    let inFlight = IdempotencyGate()
+
+    func register(in v1: RouterGroup<SeekRequestContext>) {
+        v1.post("workers/:worker_id/jobs", use: submit)
+        v1.get("jobs", use: list)
+        v1.get("jobs/:job_uuid", use: show)
+        v1.delete("jobs/:job_uuid", use: cancel)
+    }
+
+    @Sendable func submit(request: Request, context: SeekRequestContext) async throws -> Response {
+        let workspaceID = try context.workspaceID()
+        let entry = try catalog.entry(context.parameters.get("worker_id") ?? "")
+        let body = try await JSONRequest.bytes(of: request, context: context)
+        let jobRequest = try JobRequest(body: try JSONRequest.parse(body))
+        let violations = entry.schema.validate(jobRequest.input)
+        guard violations.isEmpty else {
+            throw SeekError(.unprocessableEntity, "The input does not match the input schema of worker \(entry.manifest.id).", details: violations)
+        }
+        let plan = try JobPlan(request: jobRequest, manifest: entry.manifest)
+        var idempotency: IdempotencyClaim?
+        if let key = request.headers[.idempotencyKey] {
+            try Idempotency.validate(key)
+            idempotency = IdempotencyClaim(key: key, fingerprint: Idempotency.fingerprint(workerID: entry.manifest.id, body: body))
+        }
+        let submission = JobSubmission(workspaceID: workspaceID, workerID: entry.manifest.id, request: jobRequest, plan: plan,
+                                       billingMode: entry.manifest.pricing.mode, idempotency: idempotency)
+        let outcome = try await inFlight.run(workspaceID: workspaceID, key: idempotency?.key) {
+            try await store.submit(submission)
+        }
+        var headers: HTTPFields = [.location: "/v1/jobs/\(outcome.job.id)"]
+        switch outcome {
+        case .created:
+            metrics.recordJob(status: JobStatus.queued.rawValue)
+            notifier.wakeRunner()
+        case .replayed:
+            headers[.idempotentReplayed] = "true"
+        }
+        if let wait = PreferWait.seconds(in: request.headers[.prefer], maximum: Self.maxWaitSeconds), wait > 0 {
+            let job = try await waitForEnd(of: outcome.job, seconds: wait)
+            if job.status.isTerminal {
+                headers[.preferenceApplied] = "wait=\(wait)"
+                return JSONResponse.make(status: .ok, presenter.job(job, version: context.apiVersion), headers: headers)
+            }
+        }
+        return JSONResponse.make(status: .accepted, presenter.accepted(outcome.job, version: context.apiVersion), headers: headers)
+    }
+
+    /// The job once it is terminal, or as it is after `seconds`.
+    private func waitForEnd(of job: Job, seconds: Int) async throws -> Job {
+        let store = self.store
+        await notifier.waitForFinish(of: job.id, timeout: .seconds(seconds)) {
+            (try? await store.job(id: job.id, workspaceID: job.workspaceID))?.status.isTerminal ?? false
+        }
+        return try await store.job(id: job.id, workspaceID: job.workspaceID) ?? job
+    }
+
+    @Sendable func list(request: Request, context: SeekRequestContext) async throws -> Response {
+        let workspaceID = try context.workspaceID()
+        let query = request.uri.queryParameters
+        var filter = JobFilter(limit: try Query.limit(request, fallback: 100, maximum: 100))
+        if let status = query.get("status") {
+            guard let parsed = JobStatus(rawValue: status) ?? JobStatus.allCases.first(where: { $0.legacyName == status }) else {
+                throw SeekError(.badRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            filter.status = parsed
+        }
+        filter.workerID = query.get("worker")
+        let jobs = try await store.jobs(workspaceID: workspaceID, filter: filter)
+        return JSONResponse.make(["data": .array(jobs.map { presenter.job($0, version: context.apiVersion) })])
+    }
+
+    @Sendable func show(request: Request, context: SeekRequestContext) async throws -> Response {
+        let job = try await ownJob(context)
+        return JSONResponse.make(presenter.job(job, version: context.apiVersion))
+    }
+
+    @Sendable func cancel(request: Request, context: SeekRequestContext) async throws -> Response {
+        let id = try await ownJob(context).id
+        let job = try await store.cancel(jobID: id, workspaceID: try context.workspaceID())
+        metrics.recordJob(status: JobStatus.cancelled.rawValue)
+        notifier.jobFinished(job.id)
+        return JSONResponse.make(presenter.job(job, version: context.apiVersion))
+    }
+
+    /// The job named in the path, if it is this workspace's; anything else (malformed, foreign) is a 404.
+    private func ownJob(_ context: SeekRequestContext) async throws -> Job {
+        let id = context.parameters.get("job_uuid") ?? ""
+        guard IDKind.job.matches(id), let job = try await store.job(id: id, workspaceID: try context.workspaceID()) else {
+            throw SeekError.notFound("Job \(id.prefix(64))")
+        }
+        return job
+    }
+}
+
+/// Answers 409 to a request whose Idempotency-Key is still being processed by an earlier one.
+final class IdempotencyGate: Sendable {
+    private let active = Mutex<Set<String>>([])
+
+    func run<T: Sendable>(workspaceID: String, key: String?, _ body: () async throws -> T) async throws -> T {
+        guard let key else { return try await body() }
+        let slot = "\(workspaceID)\u{0}\(key)"
+        let entered = active.withLock { $0.insert(slot).inserted }
+        guard entered else { throw SeekError(.conflict, "A request with this Idempotency-Key is still in progress; retry shortly.") }
+        defer { _ = active.withLock { $0.remove(slot) } }
+        return try await body()
+    }
+}
+
+/// RFC 7240 `Prefer: wait=N`, capped.
+enum PreferWait {
+    static func seconds(in header: String?, maximum: Int) -> Int? {
+        guard let header else { return nil }
+        for preference in header.split(whereSeparator: { $0 == "," || $0 == ";" }) {
+            let parts = preference.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, parts[0].lowercased() == "wait", let value = Int(parts[1]), value >= 0 {
+                return min(value, maximum)
+            }
+        }
+        return nil
+    }
+}

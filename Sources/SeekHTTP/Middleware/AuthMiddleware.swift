@@ -1,0 +1,54 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import Logging
+import SeekCore
+import SeekStore
+import Synchronization
+
+/// Resolves `X-Api-Key` to a workspace. Keys are looked up by hash only; a revoked key fails at once.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = SeekRequestContext
+    let store: any WorkspaceStore
+    let usage: KeyUsageRecorder
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128,
+              let identity = try await store.identity(forKeyHash: Secrets.hashAPIKey(key))
+        else { throw SeekError.unauthorized }
+        var context = context
+        context.identity = identity
+        context.logger[metadataKey: "workspace_id"] = .string(identity.workspaceID)
+        usage.used(identity, logger: context.logger)
+        return try await next(request, context)
+    }
+}
+
+/// Records `last_used_at` at most once a minute per key, off the request's path.
+final class KeyUsageRecorder: Sendable {
+    static let resolution: TimeInterval = 60
+    private let store: any WorkspaceStore
+    private let lastWritten = Mutex<[String: Date]>([:])
+
+    init(store: any WorkspaceStore) {
+        self.store = store
+    }
+
+    func used(_ identity: APIKeyIdentity, logger: Logger) {
+        let now = Date()
+        if let stored = identity.lastUsedAt, now.timeIntervalSince(stored) < Self.resolution { return }
+        let due = lastWritten.withLock { written -> Bool in
+            if let last = written[identity.keyID], now.timeIntervalSince(last) < Self.resolution { return false }
+            written[identity.keyID] = now
+            return true
+        }
+        guard due else { return }
+        Task {
+            do {
+                try await store.recordKeyUse(keyID: identity.keyID, at: now)
+            } catch {
+                logger.warning("Recording key use failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

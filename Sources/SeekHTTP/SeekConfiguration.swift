@@ -1,0 +1,32 @@
+import Logging
+import SeekCore
+
+/// Everything `seek serve` can be told, from flags or `SEEK_*` variables.
+public struct SeekConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./seek-data"
+    /// `postgres://…` switches storage to PostgreSQL.
+    public var databaseURL: String?
+    public var concurrency = 4 * System.coreCount
+    public var creditPrice = CreditPrice()
+    public var logLevel = Logger.Level.info
+    public var shutdownGrace = Duration.seconds(30)
+    public var leaseSeconds = 30.0
+
+    public init() {}
+}
+
+enum System {
+    static var coreCount: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 4
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

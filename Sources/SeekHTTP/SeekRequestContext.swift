@@ -1,0 +1,33 @@
+import Hummingbird
+import SeekStore
+
+/// What a request carries through middleware to its handler.
+public struct SeekRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Echoed in `X-Request-Id`, every error body and every log line of the request.
+    public var requestID = ""
+    public var apiVersion = APIVersion.current
+    /// Set by `AuthMiddleware`; handlers behind it read it through `workspaceID`.
+    public var identity: APIKeyIdentity?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies over 1 MiB are refused with 413.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The authenticated workspace; only routes behind `AuthMiddleware` call this.
+    public func workspaceID() throws -> String {
+        guard let identity else { throw SeekErrorResponse.unauthenticated }
+        return identity.workspaceID
+    }
+}
+
+/// The API versions a client may ask for with `Seek-Version`.
+public enum APIVersion: String, Sendable {
+    /// Seed 000's names: `job_uuid`, `status` in lower case, `result`.
+    case current = "2026-03-16"
+    /// Seed 001's names: `job_id`, `worker_id`, `SUCCEEDED`…, `output`.
+    case legacy = "2026-01-15"
+}

@@ -1,0 +1,122 @@
+import HTTPTypes
+import Foundation
+import SeekCore
+import SeekStore
+import SeekWorkers
+
+/// Renders domain values in the contract's JSON shapes; the one place a field name is spelled.
+struct Presenter {
+    let creditPrice: CreditPrice
+
+    // MARK: Jobs
+
+    /// The 202 body of a submission.
+    func accepted(_ job: Job, version: APIVersion) -> JSONValue {
+        switch version {
+        case .current:
+            return ["job_uuid": .string(job.id), "status": .string(JobStatus.queued.rawValue), "worker": .string(job.workerID),
+                    "cost_estimate_credits": .integer(job.costEstimateCredits), "created_at": Timestamp.json(job.createdAt)]
+        case .legacy:
+            return ["job_id": .string(job.id), "status": .string(JobStatus.queued.legacyName), "worker_id": .string(job.workerID),
+                    "cost_estimate_credits": .integer(job.costEstimateCredits), "created_at": Timestamp.json(job.createdAt)]
+        }
+    }
+
+    func job(_ job: Job, version: APIVersion) -> JSONValue {
+        let result = job.status == .completed ? job.result.map(\.json) ?? .null : .null
+        let files = JSONValue.array(job.files.map(file))
+        let error: JSONValue = job.error.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null
+        switch version {
+        case .current:
+            return [
+                "job_uuid": .string(job.id), "status": .string(job.status.rawValue), "worker": .string(job.workerID),
+                "priority": .string(job.priority.rawValue), "cost_estimate_credits": .integer(job.costEstimateCredits),
+                "cost_credits": .integer(job.costCredits), "cost": cost(job), "duration_ms": .integer(job.durationMs),
+                "created_at": Timestamp.json(job.createdAt), "started_at": Timestamp.json(job.startedAt),
+                "completed_at": Timestamp.json(job.completedAt), "result": result, "files": files, "error": error,
+                "webhook": webhook(job),
+            ]
+        case .legacy:
+            return [
+                "job_id": .string(job.id), "worker_id": .string(job.workerID), "status": .string(job.status.legacyName),
+                "output": result, "files": files, "cost": cost(job), "error": error,
+                "created_at": Timestamp.json(job.createdAt), "started_at": Timestamp.json(job.startedAt),
+                "completed_at": Timestamp.json(job.completedAt),
+            ]
+        }
+    }
+
+    private func cost(_ job: Job) -> JSONValue {
+        let breakdown = job.cost ?? .zero
+        return ["total_usd": .double(creditPrice.usd(breakdown.totalCredits)), "run_usd": .double(creditPrice.usd(breakdown.runCredits)),
+                "infra_usd": .double(creditPrice.usd(breakdown.infraCredits)), "billing_mode": .string(job.billingMode.rawValue)]
+    }
+
+    private func webhook(_ job: Job) -> JSONValue {
+        guard let url = job.webhookURL else { return .null }
+        // Delivery state arrives with the webhook sender; until then a stored webhook is pending.
+        return ["url": .string(url), "state": "pending", "attempts": 0]
+    }
+
+    private func file(_ file: JobFile) -> JSONValue {
+        ["id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
+         "size_bytes": .integer(file.sizeBytes), "url": .string(file.url), "expires_at": Timestamp.json(file.expiresAt)]
+    }
+
+    // MARK: Workers
+
+    func workerSummary(_ manifest: WorkerManifest) -> JSONValue {
+        ["id": .string(manifest.id), "name": .string(manifest.name), "description": .string(manifest.description),
+         "version": .string(manifest.version), "output_kind": .string(manifest.outputKind.rawValue), "pricing": pricing(manifest.pricing),
+         "max_duration_s": .integer(manifest.maxDurationSeconds)]
+    }
+
+    func workerDetail(_ manifest: WorkerManifest) -> JSONValue {
+        guard case var .object(members) = workerSummary(manifest) else { return .null }
+        members["input_schema"] = manifest.inputSchema
+        return .object(members)
+    }
+
+    private func pricing(_ pricing: Pricing) -> JSONValue {
+        var members: OrderedDictionaryOfJSON = ["billing_mode": .string(pricing.mode.rawValue)]
+        switch pricing.mode {
+        case .perRun:
+            members["credits_per_run"] = .integer(pricing.creditsPerRun)
+            members["usd_per_run"] = .double(creditPrice.usd(pricing.creditsPerRun))
+        case .perEvent:
+            members["credits_per_event"] = .integer(pricing.creditsPerEvent)
+            members["usd_per_event"] = .double(creditPrice.usd(pricing.creditsPerEvent))
+            members["max_events"] = .integer(pricing.maxEvents)
+            members["event_cap_input"] = .string(pricing.eventCapInput)
+        }
+        members["infra_credits_per_second"] = .integer(pricing.infraCreditsPerSecond)
+        return .object(members)
+    }
+
+    // MARK: Account
+
+    func credits(_ balance: CreditBalance) -> JSONValue {
+        ["balance": .integer(balance.balance), "reserved": .integer(balance.reserved), "available": .integer(balance.available)]
+    }
+
+    func plan(_ plan: Plan) -> JSONValue {
+        ["name": .string(plan.name), "rate_limit_per_second": .integer(plan.ratePerSecond), "burst": .integer(plan.burst),
+         "monthly_credits": .integer(plan.monthlyGrant)]
+    }
+
+    func key(_ record: APIKeyRecord) -> JSONValue {
+        ["id": .string(record.id), "name": .string(record.name), "prefix": .string(record.prefix),
+         "created_at": Timestamp.json(record.createdAt), "last_used_at": Timestamp.json(record.lastUsedAt)]
+    }
+
+    func ledgerEntry(_ entry: LedgerEntry) -> JSONValue {
+        ["id": .string(entry.id), "type": .string(entry.type.rawValue), "amount": .integer(entry.amount),
+         "balance_after": .integer(entry.balanceAfter), "reserved_after": .integer(entry.reservedAfter), "job_uuid": .string(entry.jobID),
+         "worker": .string(entry.workerID), "created_at": Timestamp.json(entry.createdAt)]
+    }
+
+    /// `{"data": […], "has_more", "next_cursor"}`.
+    func page(_ items: [JSONValue], nextCursor: String?) -> JSONValue {
+        ["data": .array(items), "has_more": .bool(nextCursor != nil), "next_cursor": .string(nextCursor)]
+    }
+}

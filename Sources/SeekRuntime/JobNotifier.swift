@@ -1,0 +1,59 @@
+import Synchronization
+
+/// In-process signals about jobs: wakes the runner when work arrives, and wakes requests
+/// holding a `Prefer: wait` when their job ends. Signals only hint; the store stays the truth.
+public final class JobNotifier: Sendable {
+    private struct Waiters {
+        var nextToken: UInt64 = 0
+        var byJob: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
+    }
+
+    private let waiters = Mutex(Waiters())
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+    /// Yields whenever jobs may be ready to claim; consumed by one runner.
+    public let wakeups: AsyncStream<Void>
+
+    public init() {
+        (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// New jobs are queued, or slots freed up: look for work.
+    public func wakeRunner() {
+        wakeContinuation.yield()
+    }
+
+    /// A job reached a terminal state.
+    public func jobFinished(_ jobID: String) {
+        let continuations = waiters.withLock { $0.byJob.removeValue(forKey: jobID) } ?? [:]
+        continuations.values.forEach { $0.resume() }
+    }
+
+    /// Returns when `jobID` finishes, `timeout` passes, or `alreadyFinished` says it was done before we started listening.
+    public func waitForFinish(of jobID: String, timeout: Duration, alreadyFinished: @escaping @Sendable () async -> Bool) async {
+        let token = waiters.withLock { state -> UInt64 in
+            state.nextToken += 1
+            return state.nextToken
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            waiters.withLock { $0.byJob[jobID, default: [:]][token] = continuation }
+            Task {
+                if await alreadyFinished() {
+                    self.resume(jobID, token)
+                    return
+                }
+                try? await Task.sleep(for: timeout)
+                self.resume(jobID, token)
+            }
+        }
+    }
+
+    /// Resumes one waiter if nobody has yet: whoever removes it from the table resumes it, exactly once.
+    private func resume(_ jobID: String, _ token: UInt64) {
+        let continuation = waiters.withLock { state -> CheckedContinuation<Void, Never>? in
+            let removed = state.byJob[jobID]?.removeValue(forKey: token)
+            if state.byJob[jobID]?.isEmpty == true { state.byJob.removeValue(forKey: jobID) }
+            return removed
+        }
+        continuation?.resume()
+    }
+}

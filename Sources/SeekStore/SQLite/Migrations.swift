@@ -1,0 +1,92 @@
+import GRDB
+
+/// The SQLite schema, one migration per change; never edit a migration that has shipped.
+enum SQLiteMigrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(sql: """
+                CREATE TABLE workspaces (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    plan TEXT NOT NULL,
+                    balance INTEGER NOT NULL DEFAULT 0,   -- cache of SUM(ledger amount effects), kept in the same commit
+                    reserved INTEGER NOT NULL DEFAULT 0,
+                    granted_month TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    name TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX api_keys_workspace ON api_keys(workspace_id);
+
+                CREATE TABLE ledger_entries (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    type TEXT NOT NULL,
+                    amount INTEGER NOT NULL CHECK (amount >= 0),
+                    balance_delta INTEGER NOT NULL,
+                    reserved_delta INTEGER NOT NULL,
+                    balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+                    reserved_after INTEGER NOT NULL CHECK (reserved_after >= 0),
+                    job_id TEXT,
+                    worker_id TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX ledger_workspace ON ledger_entries(workspace_id, seq);
+                CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+                CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+
+                CREATE TABLE jobs (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    worker_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    priority INTEGER NOT NULL,
+                    input TEXT NOT NULL,
+                    webhook_url TEXT,
+                    timeout_s INTEGER NOT NULL,
+                    cost_estimate INTEGER NOT NULL,
+                    cost_run INTEGER,
+                    cost_infra INTEGER,
+                    billing_mode TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    runner_id TEXT,
+                    lease_expires_at INTEGER,
+                    created_at INTEGER NOT NULL,
+                    started_at INTEGER,
+                    completed_at INTEGER,
+                    result TEXT,
+                    files TEXT,
+                    error_code TEXT,
+                    error_message TEXT
+                );
+                -- The queue: only queued rows, in claim order.
+                CREATE INDEX jobs_queue ON jobs(priority DESC, seq) WHERE status = 'queued';
+                CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE status = 'running';
+                CREATE INDEX jobs_workspace ON jobs(workspace_id, seq);
+
+                CREATE TABLE idempotency_keys (
+                    workspace_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    job_id TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (workspace_id, key)
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import SeekCore
+
+extension SQLiteStore: JobStore {
+    /// Replays of an Idempotency-Key are honoured for this long.
+    static let idempotencyWindow: TimeInterval = 24 * 3600
+
+    public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
+        let inputText = submission.request.input.serializedString
+        return try await writer.write { db in
+            let now = Date()
+            if let claim = submission.idempotency, let earlier = try Self.replay(claim, workspaceID: submission.workspaceID, now: now, in: db) {
+                return .replayed(earlier)
+            }
+            let job = Job(id: IDKind.job.make(now: now), workspaceID: submission.workspaceID, workerID: submission.workerID, status: .queued,
+                          priority: submission.request.priority, input: submission.request.input, webhookURL: submission.request.webhook,
+                          timeoutSeconds: submission.plan.deadlineSeconds, costEstimateCredits: submission.plan.reservedCredits,
+                          billingMode: submission.billingMode, createdAt: now)
+            // Reserve first: a 402 leaves nothing behind.
+            try Self.post(.reserve, job.costEstimateCredits, workspaceID: job.workspaceID, jobID: job.id, workerID: job.workerID, at: now, in: db)
+            try db.cachedStatement(sql: """
+                INSERT INTO jobs (id, workspace_id, worker_id, status, priority, input, webhook_url, timeout_s, cost_estimate,
+                                  billing_mode, created_at)
+                VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [job.id, job.workspaceID, job.workerID, job.priority.rank, inputText, job.webhookURL,
+                                         job.timeoutSeconds, job.costEstimateCredits, job.billingMode.rawValue, now.storedMillis])
+            if let claim = submission.idempotency {
+                try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO idempotency_keys (workspace_id, key, fingerprint, job_id, created_at) VALUES (?, ?, ?, ?, ?)
+                    """).execute(arguments: [job.workspaceID, claim.key, claim.fingerprint, job.id, now.storedMillis])
+            }
+            return .created(job)
+        }
+    }
+
+    /// The job an earlier use of this key created, or nil if the key is new (or older than the window).
+    private static func replay(_ claim: IdempotencyClaim, workspaceID: String, now: Date, in db: Database) throws -> Job? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT fingerprint, job_id, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?
+            """), arguments: [workspaceID, claim.key])
+        else { return nil }
+        let usedAt = row.date("created_at") ?? .distantPast
+        guard now.timeIntervalSince(usedAt) < idempotencyWindow else { return nil }
+        guard row["fingerprint"] == claim.fingerprint else {
+            throw SeekError(.unprocessableEntity, "This Idempotency-Key was already used with a different request.")
+        }
+        return try fetchJob(id: row["job_id"], workspaceID: workspaceID, in: db)
+    }
+
+    public func job(id: String, workspaceID: String) async throws -> Job? {
+        try await read { db in try Self.fetchJob(id: id, workspaceID: workspaceID, in: db) }
+    }
+
+    static func fetchJob(id: String, workspaceID: String, in db: Database) throws -> Job? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ? AND workspace_id = ?"), arguments: [id, workspaceID])
+            .map(JobRow.decode)
+    }
+
+    public func jobs(workspaceID: String, filter: JobFilter) async throws -> [Job] {
+        try await read { db in
+            var sql = "SELECT * FROM jobs WHERE workspace_id = ?"
+            var arguments: StatementArguments = [workspaceID]
+            if let status = filter.status {
+                sql += " AND status = ?"
+                arguments += [status.rawValue]
+            }
+            if let worker = filter.workerID {
+                sql += " AND worker_id = ?"
+                arguments += [worker]
+            }
+            sql += " ORDER BY seq DESC LIMIT ?"
+            arguments += [filter.limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(JobRow.decode)
+        }
+    }
+
+    public func cancel(jobID: String, workspaceID: String) async throws -> Job {
+        try await writer.write { db in
+            guard var job = try Self.fetchJob(id: jobID, workspaceID: workspaceID, in: db) else { throw SeekError.notFound("Job \(jobID)") }
+            guard job.status.canMove(to: .cancelled) else {
+                throw SeekError(.conflict, "Job \(jobID) is \(job.status.rawValue); only a queued job can be cancelled.")
+            }
+            let now = Date()
+            try db.execute(sql: "UPDATE jobs SET status = 'cancelled', completed_at = ?, cost_run = 0, cost_infra = 0 WHERE seq = (SELECT seq FROM jobs WHERE id = ?)",
+                           arguments: [now.storedMillis, jobID])
+            try Self.settle(reserved: job.costEstimateCredits, charged: 0, workspaceID: workspaceID, jobID: jobID, workerID: job.workerID,
+                            at: now, in: db)
+            job.status = .cancelled
+            job.completedAt = now
+            job.cost = .zero
+            return job
+        }
+    }
+
+    public func claim(limit: Int, runnerID: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
+        guard limit > 0 else { return [] }
+        return try await writer.write { db in
+            let now = Date()
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
+                WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?)
+                RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts
+                """), arguments: [runnerID, now.storedMillis, now.addingTimeInterval(leaseSeconds).storedMillis, limit])
+            // RETURNING has no order: restore the queue's.
+            return rows.sorted { a, b in
+                let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
+                return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
+            }.map { row in
+                ClaimedJob(id: row["id"], workspaceID: row["workspace_id"], workerID: row["worker_id"],
+                           input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]), deadlineSeconds: row["timeout_s"],
+                           reservedCredits: row["cost_estimate"], attempt: row["attempts"], startedAt: now)
+            }
+        }
+    }
+
+    public func renewLeases(jobIDs: [String], runnerID: String, leaseSeconds: Double) async throws {
+        guard !jobIDs.isEmpty else { return }
+        try await writer.write { db in
+            let expires = Date().addingTimeInterval(leaseSeconds).storedMillis
+            let statement = try db.cachedStatement(sql: """
+                UPDATE jobs SET lease_expires_at = ? WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ?
+                """)
+            for id in jobIDs { try statement.execute(arguments: [expires, id, runnerID]) }
+        }
+    }
+
+    public func finish(_ claimed: ClaimedJob, runnerID: String, outcome: JobOutcome, finishedAt: Date) async throws -> Job? {
+        var resultText: String?
+        var filesText: String?
+        var cost = CostBreakdown.zero
+        var failure: JobFailure?
+        switch outcome {
+        case let .completed(result, files, breakdown):
+            resultText = result.json.serializedString
+            filesText = files.isEmpty ? nil : JobRow.encode(files).serializedString
+            cost = breakdown
+        case let .failed(error), let .timeout(error):
+            failure = error
+        }
+        let (storedResult, storedFiles, storedCost, storedFailure) = (resultText, filesText, cost, failure)
+        return try await writer.write { db in
+            try db.cachedStatement(sql: """
+                UPDATE jobs SET status = ?, completed_at = ?, result = ?, files = ?, cost_run = ?, cost_infra = ?, error_code = ?,
+                                error_message = ?, lease_expires_at = NULL
+                WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
+                """).execute(arguments: [outcome.status.rawValue, finishedAt.storedMillis, storedResult, storedFiles, storedCost.runCredits,
+                                         storedCost.infraCredits, storedFailure?.code, storedFailure?.message, claimed.id, runnerID,
+                                         claimed.attempt])
+            // The run lost its lease and the job was requeued (and maybe finished) elsewhere: this result is stale.
+            guard db.changesCount == 1 else { return nil }
+            try Self.settle(reserved: claimed.reservedCredits, charged: storedCost.totalCredits, workspaceID: claimed.workspaceID,
+                            jobID: claimed.id, workerID: claimed.workerID, at: finishedAt, in: db)
+            return try Self.fetchJob(id: claimed.id, workspaceID: claimed.workspaceID, in: db)
+        }
+    }
+
+    private static func settle(reserved: Int, charged: Int, workspaceID: String, jobID: String, workerID: String, at now: Date,
+                               in db: Database) throws {
+        for (type, amount) in Settlement.entries(reserved: reserved, charged: charged) {
+            try post(type, amount, workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, in: db)
+        }
+    }
+
+    public func returnToQueue(_ claimed: ClaimedJob, runnerID: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL
+                WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
+                """, arguments: [claimed.id, runnerID, claimed.attempt])
+        }
+    }
+
+    public func requeueRunning(leaseExpiredBefore cutoff: Date?) async throws -> Int {
+        try await writer.write { db in
+            var sql = "UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL WHERE status = 'running'"
+            var arguments: StatementArguments = []
+            if let cutoff {
+                sql += " AND lease_expires_at < ?"
+                arguments += [cutoff.storedMillis]
+            }
+            try db.execute(sql: sql, arguments: arguments)
+            return db.changesCount
+        }
+    }
+
+    public func queueCounts() async throws -> (queued: Int, running: Int) {
+        try await read { db in
+            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'queued'") ?? 0
+            let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'running'") ?? 0
+            return (queued, running)
+        }
+    }
+}
+
+/// Turns job rows into `Job` values and back.
+enum JobRow {
+    static func decode(_ row: Row) -> Job {
+        let status = JobStatus(rawValue: row["status"]) ?? .failed
+        var job = Job(
+            id: row["id"], workspaceID: row["workspace_id"], workerID: row["worker_id"], status: status,
+            priority: JobPriority(rank: row["priority"]) ?? .normal,
+            input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]), webhookURL: row["webhook_url"],
+            timeoutSeconds: row["timeout_s"], costEstimateCredits: row["cost_estimate"],
+            billingMode: BillingMode(rawValue: row["billing_mode"]) ?? .perRun, attempts: row["attempts"],
+            createdAt: row.date("created_at") ?? Date(), startedAt: row.date("started_at"), completedAt: row.date("completed_at"))
+        if let run = row["cost_run"] as Int?, status.isTerminal {
+            job.cost = CostBreakdown(runCredits: run, infraCredits: row["cost_infra"] ?? 0)
+        }
+        if let text = row["result"] as String?, let json = try? JSONParser.parse(text) {
+            job.result = ResultEnvelope(json: json)
+        }
+        if let text = row["files"] as String?, let json = try? JSONParser.parse(text) {
+            job.files = decodeFiles(json)
+        }
+        if let code = row["error_code"] as String? {
+            job.error = JobFailure(code: code, message: row["error_message"] ?? "")
+        }
+        return job
+    }
+
+    static func encode(_ files: [JobFile]) -> JSONValue {
+        .array(files.map { file in
+            ["id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
+             "size_bytes": .integer(Int64(file.sizeBytes)), "url": .string(file.url),
+             "expires_at": file.expiresAt.map { .integer($0.storedMillis) } ?? .null]
+        })
+    }
+
+    static func decodeFiles(_ json: JSONValue) -> [JobFile] {
+        (json.arrayValue ?? []).compactMap { item in
+            guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue, let url = item["url"]?.stringValue else { return nil }
+            return JobFile(id: id, name: name, contentType: item["content_type"]?.stringValue ?? "application/octet-stream",
+                           sizeBytes: Int(item["size_bytes"]?.integerValue ?? 0), url: url,
+                           expiresAt: item["expires_at"]?.integerValue.map(Date.init(storedMillis:)))
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import SeekCore
+
+/// Workspaces and their API keys.
+public protocol WorkspaceStore: Sendable {
+    func createWorkspace(_ request: NewWorkspace) async throws -> CreatedWorkspace
+    func workspace(id: String) async throws -> Workspace?
+    /// The identity behind a key's hash, if the key exists and is not revoked.
+    func identity(forKeyHash hash: String) async throws -> APIKeyIdentity?
+    func keys(workspaceID: String) async throws -> [APIKeyRecord]
+    /// Creates a key and returns it with the secret, which is not stored.
+    func createKey(workspaceID: String, name: String) async throws -> (record: APIKeyRecord, key: String)
+    /// Revokes a key at once; a workspace keeps at least one (409).
+    func revokeKey(workspaceID: String, keyID: String) async throws -> APIKeyRecord
+    func recordKeyUse(keyID: String, at: Date) async throws
+}
+
+/// The credits ledger: the only source of truth for a workspace's credits.
+public protocol LedgerStore: Sendable {
+    /// Adds credits (`grant` or `topup`) and returns the new balance.
+    func addCredits(workspaceID: String, type: LedgerEntryType, amount: Int) async throws -> CreditBalance
+    /// Newest first, after the entry `cursor` (a `txn_` id).
+    func ledger(workspaceID: String, after cursor: String?, limit: Int) async throws -> Page<LedgerEntry>
+    /// The sum of the ledger, computed from the entries (not the cached balance): for audits and tests.
+    func ledgerSum(workspaceID: String) async throws -> CreditBalance
+}
+
+/// The durable job queue.
+public protocol JobStore: Sendable {
+    /// Stores a job and reserves its credits in one commit (402 if short), honouring Idempotency-Key.
+    func submit(_ submission: JobSubmission) async throws -> SubmitResult
+    func job(id: String, workspaceID: String) async throws -> Job?
+    func jobs(workspaceID: String, filter: JobFilter) async throws -> [Job]
+    /// Cancels a queued job and releases its credits; 409 for any other status.
+    func cancel(jobID: String, workspaceID: String) async throws -> Job
+    /// Moves up to `limit` queued jobs, highest priority first and FIFO within one, to running under a lease.
+    func claim(limit: Int, runnerID: String, leaseSeconds: Double) async throws -> [ClaimedJob]
+    /// Extends the leases of jobs this runner still runs.
+    func renewLeases(jobIDs: [String], runnerID: String, leaseSeconds: Double) async throws
+    /// Ends a run: stores the outcome and settles the credits in one commit. Nil if the run lost its lease.
+    func finish(_ job: ClaimedJob, runnerID: String, outcome: JobOutcome, finishedAt: Date) async throws -> Job?
+    /// Gives a claimed job back to the queue unfinished (a runner shutting down past its grace period).
+    func returnToQueue(_ job: ClaimedJob, runnerID: String) async throws
+    /// Returns jobs whose lease expired to the queue; `nil` returns every running job (a single node's restart).
+    func requeueRunning(leaseExpiredBefore: Date?) async throws -> Int
+    /// Queued and running counts, for metrics.
+    func queueCounts() async throws -> (queued: Int, running: Int)
+}
+
+/// Everything the server needs from storage.
+public typealias SeekStore = WorkspaceStore & LedgerStore & JobStore

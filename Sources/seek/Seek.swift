@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SeekCore
+import SeekHTTP
+import SeekStore
+
+@main
+struct Seek: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seek",
+        abstract: "A self-hostable marketplace of workers with an async job API.",
+        subcommands: [Serve.self, Admin.self]
+    )
+}
+
+/// Where the data lives; shared by `serve` and every `admin` command.
+struct StorageOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "SQLite data directory (env SEEK_DATA_DIR, default ./seek-data).")
+    var dataDir: String?
+
+    @Option(name: .customLong("database-url"), help: "postgres://… to use PostgreSQL (env SEEK_DATABASE_URL).")
+    var databaseURL: String?
+
+    var resolvedDataDir: String { dataDir ?? Environment.value("SEEK_DATA_DIR") ?? "./seek-data" }
+    var resolvedDatabaseURL: String? { databaseURL ?? Environment.value("SEEK_DATABASE_URL") }
+
+    /// The store admin commands write to; safe while a server runs on the same directory.
+    func openStore() throws -> SQLiteStore {
+        if let url = resolvedDatabaseURL, !url.isEmpty {
+            throw ValidationError("PostgreSQL storage (--database-url) is not part of this build yet.")
+        }
+        return try SQLiteStore(directory: resolvedDataDir)
+    }
+}
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the API, the scheduler and the in-process runner.")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "Address to listen on (env SEEK_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (env SEEK_PORT, default 8080).") var port: Int?
+    @Option(help: "Jobs run at once (env SEEK_CONCURRENCY, default 4 × cores).") var concurrency: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (env SEEK_LOG_LEVEL).")
+    var logLevel: String?
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds running jobs get to finish on SIGTERM (env SEEK_SHUTDOWN_GRACE, default 30).")
+    var shutdownGrace: Int?
+    @Option(name: .customLong("credit-usd"), help: "Dollar value of one credit (env SEEK_CREDIT_USD, default 0.0001).")
+    var creditUSD: Double?
+
+    func run() async throws {
+        var configuration = SeekConfiguration()
+        configuration.dataDirectory = storage.resolvedDataDir
+        configuration.databaseURL = storage.resolvedDatabaseURL
+        configuration.host = host ?? Environment.value("SEEK_HOST") ?? configuration.host
+        configuration.port = try port ?? Environment.value("SEEK_PORT").map { try Self.integer($0, "SEEK_PORT") } ?? configuration.port
+        configuration.concurrency = try concurrency ?? Environment.value("SEEK_CONCURRENCY").map { try Self.integer($0, "SEEK_CONCURRENCY") }
+            ?? configuration.concurrency
+        if let grace = try shutdownGrace ?? Environment.value("SEEK_SHUTDOWN_GRACE").map({ try Self.integer($0, "SEEK_SHUTDOWN_GRACE") }) {
+            configuration.shutdownGrace = .seconds(grace)
+        }
+        if let usd = creditUSD ?? Environment.value("SEEK_CREDIT_USD").flatMap(Double.init) {
+            configuration.creditPrice = CreditPrice(usdPerCredit: usd)
+        }
+        let levelName = logLevel ?? Environment.value("SEEK_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
+        configuration.logLevel = level
+        guard (1...65535).contains(configuration.port) else { throw ValidationError("The port must be 1 to 65535.") }
+        guard configuration.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
+
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        let app = try await buildApplication(configuration)
+        try await app.runService()
+    }
+
+    static func integer(_ text: String, _ name: String) throws -> Int {
+        guard let value = Int(text) else { throw ValidationError("\(name) must be an integer, not \(text).") }
+        return value
+    }
+}
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage workspaces and credits (works while a server runs on the same data).",
+        subcommands: [WorkspaceCommand.self, CreditsCommand.self]
+    )
+}
+
+struct WorkspaceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "workspace", abstract: "Workspaces.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a workspace and print its first API key as JSON.")
+
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "The workspace's name.") var name: String
+        @Option(help: "free, pro or enterprise.") var plan: String = "free"
+        @Option(help: "Starting credits, in place of the plan's first grant.") var credits: Int?
+
+        func run() async throws {
+            guard let plan = Plan.named(plan) else { throw ValidationError("Unknown plan \(plan); use free, pro or enterprise.") }
+            if let credits, credits < 0 { throw ValidationError("--credits cannot be negative.") }
+            let created = try await storage.openStore().createWorkspace(NewWorkspace(name: name, plan: plan, startingCredits: credits))
+            print(JSONValue.object(["workspace_id": .string(created.workspace.id), "api_key": .string(created.apiKey)]).serializedString)
+        }
+    }
+}
+
+struct CreditsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "credits", abstract: "Credits.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Top up a workspace's credits.")
+
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "The workspace id (ws_…).") var workspace: String
+        @Option(help: "Credits to add (a positive integer).") var credits: Int
+
+        func run() async throws {
+            guard credits > 0 else { throw ValidationError("--credits must be a positive integer.") }
+            let balance = try await storage.openStore().addCredits(workspaceID: workspace, type: .topup, amount: credits)
+            print(JSONValue.object(["workspace_id": .string(workspace), "balance": .integer(Int64(balance.balance)),
+                                    "reserved": .integer(Int64(balance.reserved)), "available": .integer(Int64(balance.available))])
+                .serializedString)
+        }
+    }
+}
