@@ -70,14 +70,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "SeekTestSupport", dependencies: ["SeekCore", "SeekStore"], path: "Tests/SeekTestSupport"),
         .testTarget(name: "SeekCoreTests", dependencies: ["SeekCore"]),
-        .testTarget(name: "SeekStoreTests", dependencies: ["SeekCore", "SeekStore"]),
-        .testTarget(name: "SeekRuntimeTests", dependencies: ["SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers"]),
+        .testTarget(
+            name: "SeekStoreTests",
+            dependencies: ["SeekCore", "SeekStore", "SeekTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "SeekRuntimeTests",
+            dependencies: [
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "SeekHTTPTests",
             dependencies: [
-                "SeekHTTP", "SeekCore", "SeekStore", "SeekRuntime",
+                "SeekHTTP", "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

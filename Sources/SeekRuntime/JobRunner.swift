@@ -39,6 +39,9 @@ public final class JobRunner: Service {
                 group.addTask { await self.tick() }
                 group.addTask { await self.heartbeat() }
                 await self.dispatch(into: &group)
+                self.logger.notice("Runner stopped claiming; draining running jobs",
+                                   metadata: ["running": "\(self.inFlight.withLock { $0.count })"])
+                self.observer.claimingStopped()
                 // No more claims. Running jobs get the grace period, then are handed back.
                 group.addTask {
                     try? await Task.sleep(for: self.configuration.shutdownGrace)

@@ -18,7 +18,12 @@ public struct LeaseReaper: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+        // Cancel the sleep on shutdown instead of holding the service group up for an interval.
+        try? await cancelWhenGracefulShutdown { await self.loop() }
+    }
+
+    private func loop() async {
+        while !Task.isCancelled {
             do {
                 let requeued = try await store.requeueRunning(leaseExpiredBefore: Date())
                 if requeued > 0 {

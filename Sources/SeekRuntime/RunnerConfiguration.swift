@@ -20,10 +20,14 @@ public struct RunnerConfiguration: Sendable {
 /// What the runner reports as jobs end, for metrics; the HTTP layer supplies the sink.
 public struct RunnerObserver: Sendable {
     public var jobFinished: @Sendable (_ workerID: String, _ status: String, _ runSeconds: Double) -> Void
+    /// The runner has stopped claiming (graceful shutdown) and is draining its running jobs.
+    public var claimingStopped: @Sendable () -> Void
 
-    public init(jobFinished: @escaping @Sendable (String, String, Double) -> Void) {
+    public init(jobFinished: @escaping @Sendable (String, String, Double) -> Void = { _, _, _ in },
+                claimingStopped: @escaping @Sendable () -> Void = {}) {
         self.jobFinished = jobFinished
+        self.claimingStopped = claimingStopped
     }
 
-    public static let none = RunnerObserver { _, _, _ in }
+    public static let none = RunnerObserver()
 }

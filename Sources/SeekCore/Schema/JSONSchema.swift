@@ -109,47 +109,80 @@ final class PatternCache: @unchecked Sendable {
     }
 }
 
+/// What a (passing) subschema evaluated, for `unevaluatedProperties` and `unevaluatedItems`.
+private struct Annotations {
+    var properties: Set<String> = []
+    var items: Set<Int> = []
+
+    mutating func merge(_ other: Annotations) {
+        properties.formUnion(other.properties)
+        items.formUnion(other.items)
+    }
+}
+
 /// One validation: walks instance and schema together, collecting failures.
 private struct ValidationRun {
     let root: JSONValue
     let patterns: PatternCache
 
-    /// Whether `instance` is valid, without recording why (for anyOf, oneOf, not, if, contains).
-    mutating func passes(_ instance: JSONValue, _ schema: JSONValue, at path: String, depth: Int) -> Bool {
+    /// The annotations of `schema` if `instance` passes it, without recording why it fails.
+    mutating func passes(_ instance: JSONValue, _ schema: JSONValue, at path: String, depth: Int) -> Annotations? {
         var scratch: [SeekError.Detail] = []
-        check(instance, against: schema, at: path, depth: depth, errors: &scratch)
-        return scratch.isEmpty
+        let annotations = check(instance, against: schema, at: path, depth: depth, errors: &scratch)
+        return scratch.isEmpty ? annotations : nil
     }
 
-    mutating func check(_ instance: JSONValue, against schema: JSONValue, at path: String, depth: Int, errors: inout [SeekError.Detail]) {
+    @discardableResult
+    mutating func check(_ instance: JSONValue, against schema: JSONValue, at path: String, depth: Int,
+                        errors: inout [SeekError.Detail]) -> Annotations {
+        var annotations = Annotations()
         if case let .bool(allowed) = schema {
             if !allowed { errors.append(.init(path: path, message: "is not allowed here")) }
-            return
+            return annotations
         }
-        guard let keywords = schema.objectValue else { return }
+        guard let keywords = schema.objectValue else { return annotations }
         guard depth < JSONSchema.maxDepth else {
             errors.append(.init(path: path, message: "the schema's $ref chain does not end"))
-            return
+            return annotations
         }
 
         if let ref = keywords["$ref"]?.stringValue {
             if let target = JSONSchema.resolve(ref, in: root) {
-                check(instance, against: target, at: path, depth: depth + 1, errors: &errors)
+                annotations.merge(check(instance, against: target, at: path, depth: depth + 1, errors: &errors))
             } else {
                 errors.append(.init(path: path, message: "the schema's $ref \(ref) does not resolve"))
             }
         }
         checkGeneric(instance, keywords, at: path, errors: &errors)
-        checkApplicators(instance, keywords, at: path, depth: depth, errors: &errors)
+        annotations.merge(checkApplicators(instance, keywords, at: path, depth: depth, errors: &errors))
         switch instance {
         case .integer, .double: checkNumber(instance, keywords, at: path, errors: &errors)
         case let .string(text): checkString(text, keywords, at: path, errors: &errors)
-        case let .array(elements): checkArray(elements, keywords, at: path, depth: depth, errors: &errors)
-        case let .object(members): checkObject(members, keywords, at: path, depth: depth, errors: &errors)
+        case let .array(elements):
+            annotations.merge(checkArray(elements, keywords, at: path, depth: depth, errors: &errors))
+            if let unevaluated = keywords["unevaluatedItems"] {
+                for index in elements.indices where !annotations.items.contains(index) {
+                    check(elements[index], against: unevaluated, at: "\(path)/\(index)", depth: depth + 1, errors: &errors)
+                    annotations.items.insert(index)
+                }
+            }
+        case let .object(members):
+            annotations.merge(checkObject(members, keywords, at: path, depth: depth, errors: &errors))
+            if let unevaluated = keywords["unevaluatedProperties"] {
+                for (name, value) in members where !annotations.properties.contains(name) {
+                    let memberPath = "\(path)/\(Self.escape(name))"
+                    if unevaluated == .bool(false) {
+                        errors.append(.init(path: memberPath, message: "is not an allowed property"))
+                    } else {
+                        check(value, against: unevaluated, at: memberPath, depth: depth + 1, errors: &errors)
+                    }
+                    annotations.properties.insert(name)
+                }
+            }
         default: break
         }
+        return annotations
     }
-
     private func checkGeneric(_ instance: JSONValue, _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
                               errors: inout [SeekError.Detail]) {
         if let type = keywords["type"] {
@@ -167,33 +200,45 @@ private struct ValidationRun {
     }
 
     private mutating func checkApplicators(_ instance: JSONValue, _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
-                                           depth: Int, errors: inout [SeekError.Detail]) {
+                                           depth: Int, errors: inout [SeekError.Detail]) -> Annotations {
+        var annotations = Annotations()
         if let all = keywords["allOf"]?.arrayValue {
-            for subschema in all { check(instance, against: subschema, at: path, depth: depth + 1, errors: &errors) }
+            for subschema in all { annotations.merge(check(instance, against: subschema, at: path, depth: depth + 1, errors: &errors)) }
         }
         if let any = keywords["anyOf"]?.arrayValue {
+            // Every branch is evaluated: each passing one contributes annotations.
             var matched = false
-            for subschema in any where passes(instance, subschema, at: path, depth: depth + 1) {
-                matched = true
-                break
+            for subschema in any {
+                if let passed = passes(instance, subschema, at: path, depth: depth + 1) {
+                    matched = true
+                    annotations.merge(passed)
+                }
             }
             if !matched { errors.append(.init(path: path, message: "must match at least one schema in anyOf")) }
         }
         if let one = keywords["oneOf"]?.arrayValue {
-            var count = 0
-            for subschema in one where passes(instance, subschema, at: path, depth: depth + 1) { count += 1 }
-            if count != 1 { errors.append(.init(path: path, message: "must match exactly one schema in oneOf (matched \(count))")) }
+            var passing: [Annotations] = []
+            for subschema in one {
+                if let passed = passes(instance, subschema, at: path, depth: depth + 1) { passing.append(passed) }
+            }
+            if passing.count == 1 {
+                annotations.merge(passing[0])
+            } else {
+                errors.append(.init(path: path, message: "must match exactly one schema in oneOf (matched \(passing.count))"))
+            }
         }
-        if let negated = keywords["not"], passes(instance, negated, at: path, depth: depth + 1) {
+        if let negated = keywords["not"], passes(instance, negated, at: path, depth: depth + 1) != nil {
             errors.append(.init(path: path, message: "must not match the schema in not"))
         }
         if let condition = keywords["if"] {
-            if passes(instance, condition, at: path, depth: depth + 1) {
-                if let then = keywords["then"] { check(instance, against: then, at: path, depth: depth + 1, errors: &errors) }
+            if let passed = passes(instance, condition, at: path, depth: depth + 1) {
+                annotations.merge(passed)
+                if let then = keywords["then"] { annotations.merge(check(instance, against: then, at: path, depth: depth + 1, errors: &errors)) }
             } else if let otherwise = keywords["else"] {
-                check(instance, against: otherwise, at: path, depth: depth + 1, errors: &errors)
+                annotations.merge(check(instance, against: otherwise, at: path, depth: depth + 1, errors: &errors))
             }
         }
+        return annotations
     }
 
     private func checkNumber(_ instance: JSONValue, _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
@@ -249,14 +294,17 @@ private struct ValidationRun {
     }
 
     private mutating func checkArray(_ elements: [JSONValue], _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
-                                     depth: Int, errors: inout [SeekError.Detail]) {
+                                     depth: Int, errors: inout [SeekError.Detail]) -> Annotations {
+        var annotations = Annotations()
         let prefix = keywords["prefixItems"]?.arrayValue ?? []
         for (index, subschema) in prefix.enumerated() where index < elements.count {
             check(elements[index], against: subschema, at: "\(path)/\(index)", depth: depth + 1, errors: &errors)
+            annotations.items.insert(index)
         }
         if let items = keywords["items"], elements.count > prefix.count {
             for index in prefix.count..<elements.count {
                 check(elements[index], against: items, at: "\(path)/\(index)", depth: depth + 1, errors: &errors)
+                annotations.items.insert(index)
             }
         }
         if let minimum = keywords["minItems"]?.integerValue, elements.count < minimum {
@@ -270,8 +318,9 @@ private struct ValidationRun {
         }
         if let contains = keywords["contains"] {
             var count = 0
-            for (index, element) in elements.enumerated() where passes(element, contains, at: "\(path)/\(index)", depth: depth + 1) {
+            for (index, element) in elements.enumerated() where passes(element, contains, at: "\(path)/\(index)", depth: depth + 1) != nil {
                 count += 1
+                annotations.items.insert(index)
             }
             let minimum = keywords["minContains"]?.integerValue ?? 1
             if count < minimum { errors.append(.init(path: path, message: "must contain at least \(minimum) matching items")) }
@@ -279,10 +328,12 @@ private struct ValidationRun {
                 errors.append(.init(path: path, message: "must contain at most \(maximum) matching items"))
             }
         }
+        return annotations
     }
 
     private mutating func checkObject(_ members: OrderedDictionary<String, JSONValue>, _ keywords: OrderedDictionary<String, JSONValue>,
-                                      at path: String, depth: Int, errors: inout [SeekError.Detail]) {
+                                      at path: String, depth: Int, errors: inout [SeekError.Detail]) -> Annotations {
+        var annotations = Annotations()
         let properties = keywords["properties"]?.objectValue ?? [:]
         let patternProperties = keywords["patternProperties"]?.objectValue ?? [:]
         for (name, value) in members {
@@ -296,14 +347,16 @@ private struct ValidationRun {
                 matched = true
                 check(value, against: subschema, at: memberPath, depth: depth + 1, errors: &errors)
             }
+            if matched { annotations.properties.insert(name) }
             if !matched, let additional = keywords["additionalProperties"] {
+                annotations.properties.insert(name)
                 if additional == .bool(false) {
                     errors.append(.init(path: memberPath, message: "is not an allowed property"))
                 } else {
                     check(value, against: additional, at: memberPath, depth: depth + 1, errors: &errors)
                 }
             }
-            if let names = keywords["propertyNames"], !passes(.string(name), names, at: memberPath, depth: depth + 1) {
+            if let names = keywords["propertyNames"], passes(.string(name), names, at: memberPath, depth: depth + 1) == nil {
                 errors.append(.init(path: memberPath, message: "is not an allowed property name"))
             }
         }
@@ -322,8 +375,9 @@ private struct ValidationRun {
             }
         }
         for (name, subschema) in keywords["dependentSchemas"]?.objectValue ?? [:] where members[name] != nil {
-            check(.object(members), against: subschema, at: path, depth: depth + 1, errors: &errors)
+            annotations.merge(check(.object(members), against: subschema, at: path, depth: depth + 1, errors: &errors))
         }
+        return annotations
     }
 
     /// JSON Pointer escaping of one reference token.

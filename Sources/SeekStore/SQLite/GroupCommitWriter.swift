@@ -21,6 +21,10 @@ final class GroupCommitWriter: Sendable {
     private let pool: DatabasePool
     private let maxBatch: Int
     private let state = Mutex(State())
+    private let commits = Atomic<Int>(0)
+
+    /// Transactions committed so far: fewer than writes when callers share commits.
+    var commitCount: Int { commits.load(ordering: .relaxed) }
 
     init(pool: DatabasePool, maxBatch: Int = 1024) {
         self.pool = pool
@@ -86,6 +90,7 @@ final class GroupCommitWriter: Sendable {
                     }
                     return answers
                 }
+                commits.add(1, ordering: .relaxed)
                 answers.forEach { $0() }
             } catch {
                 batch.forEach { $0.fail(error) }

@@ -24,6 +24,9 @@ public final class SQLiteStore: Sendable {
         writer = GroupCommitWriter(pool: pool)
     }
 
+    /// Write transactions committed since the store opened.
+    public var commitCount: Int { writer.commitCount }
+
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }

@@ -1,0 +1,242 @@
+import Foundation
+import Logging
+import SeekCore
+import SeekStore
+import SeekTestSupport
+import SeekWorkers
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import SeekRuntime
+
+/// Tells the test when a run starts, and holds the run until the test releases it.
+final class Gate: Sendable {
+    let started: AsyncStream<Void>
+    private let startedContinuation: AsyncStream<Void>.Continuation
+    let release: AsyncStream<Void>
+    let releaseContinuation: AsyncStream<Void>.Continuation
+
+    init() {
+        (started, startedContinuation) = AsyncStream.makeStream()
+        (release, releaseContinuation) = AsyncStream.makeStream()
+    }
+
+    func enter() async throws {
+        startedContinuation.yield()
+        for await _ in release { break }
+        try Task.checkCancellation()
+    }
+}
+
+struct GateWorker: Worker {
+    let gate: Gate
+    let manifest = WorkerManifest(id: "gate", name: "Gate", description: "", version: "1", inputSchema: true, outputKind: .object,
+                                  pricing: .perRun(2), maxDurationSeconds: 60)
+    func run(_ input: JSONValue) async throws -> WorkerOutput {
+        try await gate.enter()
+        return WorkerOutput(result: .object(["released": true]))
+    }
+}
+
+struct FailingWorker: Worker {
+    let manifest = WorkerManifest(id: "fails", name: "Fails", description: "", version: "1", inputSchema: true, outputKind: .object,
+                                  pricing: .perRun(3), maxDurationSeconds: 60)
+    func run(_ input: JSONValue) async throws -> WorkerOutput {
+        throw WorkerFailure(code: "bad_input", message: "cannot do that")
+    }
+}
+
+/// The order in which jobs ran.
+final class RunLog: Sendable {
+    private let entries = Mutex<[Int64]>([])
+    func append(_ value: Int64) { entries.withLock { $0.append(value) } }
+    var values: [Int64] { entries.withLock { $0 } }
+}
+
+/// Records the order in which jobs ran.
+struct RecordingWorker: Worker {
+    let order: RunLog
+    let manifest = WorkerManifest(id: "record", name: "Record", description: "", version: "1", inputSchema: true, outputKind: .list,
+                                  pricing: .perEvent(1, maxEvents: 5), maxDurationSeconds: 60)
+    func run(_ input: JSONValue) async throws -> WorkerOutput {
+        order.append(input["n"]?.integerValue ?? -1)
+        return WorkerOutput(result: .list([1, 2]), events: 2)
+    }
+}
+
+final class Harness: Sendable {
+    let fixture: StoreFixture
+    let notifier = JobNotifier()
+    let runner: JobRunner
+    let group: ServiceGroup
+    let order = RunLog()
+    let claimingStopped: AsyncStream<Void>
+
+    init(gate: Gate = Gate(), concurrency: Int = 4, grace: Duration = .seconds(30), leaseSeconds: Double = 30, extra: [any Service] = [],
+         fixture: StoreFixture? = nil) throws {
+        self.fixture = try fixture ?? StoreFixture()
+        let catalog = try WorkerCatalog([EchoWorker(), SleepWorker(), GateWorker(gate: gate), FailingWorker(), RecordingWorker(order: order)])
+        let logger = Logger(label: "test")
+        let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)
+        claimingStopped = stopped
+        runner = JobRunner(store: self.fixture.store, catalog: catalog, notifier: notifier,
+                           configuration: RunnerConfiguration(concurrency: concurrency, leaseSeconds: leaseSeconds, shutdownGrace: grace),
+                           observer: RunnerObserver(claimingStopped: { stoppedContinuation.yield() }), logger: logger)
+        let reaper = LeaseReaper(store: self.fixture.store, notifier: notifier, interval: .milliseconds(50), logger: logger)
+        group = ServiceGroup(configuration: .init(services: [runner, reaper] + extra, logger: logger))
+    }
+
+    func submit(_ workspaceID: String, worker: String, input: JSONValue = [:], credits: Int = 1, priority: JobPriority = .normal,
+                timeout: Int? = nil) async throws -> Job {
+        var submission = try fixture.submission(workspaceID, worker: worker, credits: credits, priority: priority, input: input)
+        if let timeout { submission.plan.deadlineSeconds = timeout }
+        let job = try await fixture.store.submit(submission).job
+        notifier.wakeRunner()
+        return job
+    }
+
+    /// The job once it is terminal; fails the test if it is not within `limit`.
+    func finished(_ job: Job, within limit: Duration = .seconds(20)) async throws -> Job {
+        let store = fixture.store
+        await notifier.waitForFinish(of: job.id, timeout: limit) {
+            (try? await store.job(id: job.id, workspaceID: job.workspaceID))?.status.isTerminal ?? false
+        }
+        let current = try #require(try await store.job(id: job.id, workspaceID: job.workspaceID))
+        #expect(current.status.isTerminal, "job \(job.id) is still \(current.status)")
+        return current
+    }
+}
+
+@Suite("The in-process runner")
+struct JobRunnerTests {
+    @Test("runs jobs to completion and settles their credits")
+    func completes() async throws {
+        let harness = try Harness()
+        let workspaceID = try await harness.fixture.workspace(credits: 10)
+        let running = Task { try await harness.group.run() }
+        defer { running.cancel() }
+        let job = try await harness.submit(workspaceID, worker: "echo", input: ["hello": "world"])
+        let done = try await harness.finished(job)
+        #expect(done.status == .completed)
+        #expect(done.result == .object(["hello": "world"]))
+        #expect(done.costCredits == 1)
+        #expect(done.startedAt != nil && done.completedAt != nil)
+        let (cached, ledger) = try await harness.fixture.balances(workspaceID)
+        #expect(cached == ledger)
+        #expect(cached == CreditBalance(balance: 9, reserved: 0))
+    }
+
+    @Test("a per-event worker is charged for its events")
+    func perEvent() async throws {
+        let harness = try Harness()
+        let workspaceID = try await harness.fixture.workspace(credits: 10)
+        let running = Task { try await harness.group.run() }
+        defer { running.cancel() }
+        let job = try await harness.submit(workspaceID, worker: "record", credits: 5)
+        let done = try await harness.finished(job)
+        #expect(done.costCredits == 2)
+        #expect(done.result?.kind == .list)
+        #expect(try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 8, reserved: 0))
+    }
+
+    @Test("a job past its deadline ends as timeout and costs nothing")
+    func deadline() async throws {
+        let harness = try Harness()
+        let workspaceID = try await harness.fixture.workspace(credits: 10)
+        let running = Task { try await harness.group.run() }
+        defer { running.cancel() }
+        let job = try await harness.submit(workspaceID, worker: "sleep", input: ["ms": 60_000], timeout: 1)
+        let done = try await harness.finished(job)
+        #expect(done.status == .timeout)
+        #expect(done.costCredits == 0)
+        #expect(done.error?.code == "timeout")
+        #expect(try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 10, reserved: 0))
+    }
+
+    @Test("a worker's failure fails the job and releases its credits")
+    func failure() async throws {
+        let harness = try Harness()
+        let workspaceID = try await harness.fixture.workspace(credits: 10)
+        let running = Task { try await harness.group.run() }
+        defer { running.cancel() }
+        let done = try await harness.finished(try await harness.submit(workspaceID, worker: "fails", credits: 3))
+        #expect(done.status == .failed)
+        #expect(done.error == JobFailure(code: "bad_input", message: "cannot do that"))
+        #expect(try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 10, reserved: 0))
+    }
+
+    @Test("with one slot, jobs run high before normal before low, FIFO within one")
+    func priorityOrder() async throws {
+        let gate = Gate()
+        let harness = try Harness(gate: gate, concurrency: 1)
+        let workspaceID = try await harness.fixture.workspace(credits: 100)
+        let running = Task { try await harness.group.run() }
+        defer { running.cancel() }
+        // Hold the only slot while the queue fills up.
+        let blocker = try await harness.submit(workspaceID, worker: "gate")
+        var started = gate.started.makeAsyncIterator()
+        _ = await started.next()
+        var jobs: [Job] = []
+        for (n, priority) in [(1, JobPriority.low), (2, .normal), (3, .high), (4, .low), (5, .high), (6, .normal)] {
+            jobs.append(try await harness.submit(workspaceID, worker: "record", input: ["n": .integer(Int64(n))], priority: priority))
+        }
+        gate.releaseContinuation.yield()
+        _ = try await harness.finished(blocker)
+        for job in jobs { _ = try await harness.finished(job) }
+        #expect(harness.order.values == [3, 5, 2, 6, 1, 4])
+    }
+
+    @Test("graceful shutdown stops claiming and lets a running job finish")
+    func gracefulShutdown() async throws {
+        let gate = Gate()
+        let harness = try Harness(gate: gate)
+        let workspaceID = try await harness.fixture.workspace(credits: 10)
+        let running = Task { try await harness.group.run() }
+        let job = try await harness.submit(workspaceID, worker: "gate")
+        var started = gate.started.makeAsyncIterator()
+        _ = await started.next()
+        await harness.group.triggerGracefulShutdown()
+        var stopped = harness.claimingStopped.makeAsyncIterator()
+        _ = await stopped.next()
+        let queuedAfterShutdown = try await harness.submit(workspaceID, worker: "echo")
+        gate.releaseContinuation.yield()
+        try await running.value
+        let stored = try #require(try await harness.fixture.store.job(id: job.id, workspaceID: workspaceID))
+        #expect(stored.status == .completed)
+        let untouched = try #require(try await harness.fixture.store.job(id: queuedAfterShutdown.id, workspaceID: workspaceID))
+        #expect(untouched.status == .queued, "a stopping runner must not claim new work")
+    }
+
+    @Test("a job still running when the grace period ends goes back to the queue, not lost")
+    func graceExpires() async throws {
+        let gate = Gate()
+        let harness = try Harness(gate: gate, grace: .milliseconds(200))
+        let workspaceID = try await harness.fixture.workspace(credits: 10)
+        let running = Task { try await harness.group.run() }
+        let job = try await harness.submit(workspaceID, worker: "gate")
+        var started = gate.started.makeAsyncIterator()
+        _ = await started.next()
+        await harness.group.triggerGracefulShutdown()
+        try await running.value
+        let stored = try #require(try await harness.fixture.store.job(id: job.id, workspaceID: workspaceID))
+        #expect(stored.status == .queued)
+        #expect(try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 10, reserved: 1), "a returned job keeps its reservation")
+    }
+
+    @Test("a job whose runner vanished runs again after its lease expires")
+    func leaseRecovery() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        let job = try await fixture.store.submit(try fixture.submission(workspaceID, worker: "echo")).job
+        // A runner that claims the job and dies without a word.
+        #expect(try await fixture.store.claim(limit: 1, runnerID: "vanished", leaseSeconds: 0.2).count == 1)
+        let harness = try Harness(fixture: fixture)
+        let running = Task { try await harness.group.run() }
+        defer { running.cancel() }
+        let done = try await harness.finished(job)
+        #expect(done.status == .completed)
+        #expect(done.attempts == 2)
+        #expect(try await fixture.balances(workspaceID).cached == CreditBalance(balance: 9, reserved: 0))
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import SeekCore
+@testable import SeekStore
+import SeekTestSupport
+
+extension StoreFixture {
+    /// The cached balance, checked against the sum of the ledger.
+    func checkedBalance(_ workspaceID: String) async throws -> CreditBalance {
+        let (cached, summed) = try await balances(workspaceID)
+        #expect(cached == summed, "the cached balance drifted from the ledger")
+        return cached
+    }
+}
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("60 simultaneous submits against 30 credits: exactly 30 accepted and 30 refused with 402")
+    func noOverspend() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 30)
+        let submission = try fixture.submission(workspaceID)
+        let outcomes = await withTaskGroup(of: SeekError.Code?.self) { group in
+            for _ in 0..<60 {
+                group.addTask {
+                    do {
+                        _ = try await fixture.store.submit(submission)
+                        return nil
+                    } catch let error as SeekError {
+                        return error.code
+                    } catch {
+                        return .internalServerError
+                    }
+                }
+            }
+            return await group.reduce(into: [SeekError.Code?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 30)
+        #expect(outcomes.filter { $0 == .paymentRequired }.count == 30)
+        let balance = try await fixture.checkedBalance(workspaceID)
+        #expect(balance == CreditBalance(balance: 30, reserved: 30))
+        #expect(balance.available == 0)
+    }
+
+    @Test("concurrent writes share commits, and each answer comes after its commit")
+    func groupCommit() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 1000)
+        let before = fixture.store.commitCount
+        let submission = try fixture.submission(workspaceID)
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<400 { group.addTask { try await fixture.store.submit(submission).job.id } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        let commits = fixture.store.commitCount - before
+        #expect(ids.count == 400)
+        #expect(commits < 400, "400 writes took \(commits) commits")
+        // Every answered job is on disk: a second store on the same file sees all of them.
+        let reopened = try SQLiteStore(directory: fixture.directory)
+        let stored = try await reopened.jobs(workspaceID: workspaceID, filter: JobFilter(limit: 100))
+        #expect(stored.count == 100)
+        for id in ids { #expect(try await reopened.job(id: id, workspaceID: workspaceID) != nil) }
+    }
+
+    @Test("claims take high before normal before low, FIFO within one")
+    func claimOrder() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 100)
+        var expected: [JobPriority: [String]] = [:]
+        for priority in [JobPriority.low, .normal, .high, .low, .high, .normal, .normal] {
+            let id = try await fixture.store.submit(try fixture.submission(workspaceID, priority: priority)).job.id
+            expected[priority, default: []].append(id)
+        }
+        var claimed: [String] = []
+        while case let batch = try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30), !batch.isEmpty {
+            claimed += batch.map(\.id)
+        }
+        #expect(claimed == expected[.high]! + expected[.normal]! + expected[.low]!)
+    }
+
+    @Test("completion charges the actual cost and releases the rest; failure releases all")
+    func settlement() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 20)
+        _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 5))
+        _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 4))
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 20, reserved: 9))
+        let claimed = try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30)
+        let completed = try await fixture.store.finish(claimed[0], runnerID: "r",
+                                                       outcome: .completed(.object(["ok": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)),
+                                                       finishedAt: Date())
+        #expect(completed?.status == .completed)
+        #expect(completed?.costCredits == 3)
+        #expect(completed?.result == .object(["ok": true]))
+        let failed = try await fixture.store.finish(claimed[1], runnerID: "r", outcome: .failed(JobFailure(code: "boom", message: "no")),
+                                                    finishedAt: Date())
+        #expect(failed?.status == .failed)
+        #expect(failed?.costCredits == 0)
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 17, reserved: 0))
+        let types = try await fixture.store.ledger(workspaceID: workspaceID, after: nil, limit: 10).items.map(\.type)
+        #expect(types == [.release, .release, .charge, .reserve, .reserve, .grant])
+    }
+
+    @Test("a run that lost its lease cannot finish the job twice")
+    func staleFinish() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        _ = try await fixture.store.submit(try fixture.submission(workspaceID))
+        let first = try #require(try await fixture.store.claim(limit: 1, runnerID: "dead", leaseSeconds: 0.001).first)
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(try await fixture.store.requeueRunning(leaseExpiredBefore: Date()) == 1)
+        let second = try #require(try await fixture.store.claim(limit: 1, runnerID: "alive", leaseSeconds: 30).first)
+        #expect(second.attempt == 2)
+        let outcome = JobOutcome.completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0))
+        #expect(try await fixture.store.finish(first, runnerID: "dead", outcome: outcome, finishedAt: Date()) == nil)
+        #expect(try await fixture.store.finish(second, runnerID: "alive", outcome: outcome, finishedAt: Date())?.status == .completed)
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 9, reserved: 0))
+    }
+
+    @Test("a restart requeues every running job")
+    func restartRequeues() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        for _ in 0..<3 { _ = try await fixture.store.submit(try fixture.submission(workspaceID)) }
+        #expect(try await fixture.store.claim(limit: 3, runnerID: "gone", leaseSeconds: 300).count == 3)
+        let reopened = try SQLiteStore(directory: fixture.directory)
+        #expect(try await reopened.requeueRunning(leaseExpiredBefore: nil) == 3)
+        #expect(try await reopened.queueCounts() == (3, 0))
+    }
+
+    @Test("cancel releases a queued job's credits; a running job is a conflict")
+    func cancel() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        let queued = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 2)).job
+        let cancelled = try await fixture.store.cancel(jobID: queued.id, workspaceID: workspaceID)
+        #expect(cancelled.status == .cancelled)
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 10, reserved: 0))
+        await #expect(throws: SeekError.self) { try await fixture.store.cancel(jobID: queued.id, workspaceID: workspaceID) }
+        let running = try await fixture.store.submit(try fixture.submission(workspaceID)).job
+        _ = try await fixture.store.claim(limit: 1, runnerID: "r", leaseSeconds: 30)
+        do {
+            _ = try await fixture.store.cancel(jobID: running.id, workspaceID: workspaceID)
+            Issue.record("a running job was cancelled")
+        } catch let error as SeekError {
+            #expect(error.code == .conflict)
+        }
+    }
+
+    @Test("another workspace's job does not exist")
+    func isolation() async throws {
+        let fixture = try StoreFixture()
+        let mine = try await fixture.workspace(credits: 10)
+        let theirs = try await fixture.workspace(credits: 10)
+        let job = try await fixture.store.submit(try fixture.submission(mine)).job
+        #expect(try await fixture.store.job(id: job.id, workspaceID: theirs) == nil)
+        await #expect(throws: SeekError.notFound("Job \(job.id)")) { try await fixture.store.cancel(jobID: job.id, workspaceID: theirs) }
+    }
+
+    @Test("an Idempotency-Key replays its job for the same request and refuses another")
+    func idempotency() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        let claim = IdempotencyClaim(key: "order-1", fingerprint: "aaa")
+        let first = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: claim))
+        let again = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: claim))
+        guard case .replayed(let replayed) = again else { Issue.record("not replayed"); return }
+        #expect(replayed.id == first.job.id)
+        #expect(try await fixture.checkedBalance(workspaceID).reserved == 1)
+        do {
+            _ = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: IdempotencyClaim(key: "order-1", fingerprint: "bbb")))
+            Issue.record("a different body was accepted under the same key")
+        } catch let error as SeekError {
+            #expect(error.code == .unprocessableEntity)
+        }
+    }
+
+    @Test("ledger entries are immutable")
+    func immutableLedger() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        await #expect(throws: DatabaseError.self) {
+            try await fixture.store.pool.write { try $0.execute(sql: "UPDATE ledger_entries SET amount = 1000") }
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await fixture.store.pool.write { try $0.execute(sql: "DELETE FROM ledger_entries") }
+        }
+        #expect(try await fixture.checkedBalance(workspaceID).balance == 10)
+    }
+
+    @Test("keys: a revoked key stops at once; the last key cannot be revoked")
+    func keys() async throws {
+        let fixture = try StoreFixture()
+        let created = try await fixture.store.createWorkspace(NewWorkspace(name: "k", plan: .free))
+        #expect(created.workspace.credits.balance == 100, "a free workspace starts with its monthly grant")
+        let workspaceID = created.workspace.id
+        let first = try #require(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(created.apiKey)))
+        do {
+            _ = try await fixture.store.revokeKey(workspaceID: workspaceID, keyID: first.keyID)
+            Issue.record("the last key was revoked")
+        } catch let error as SeekError {
+            #expect(error.code == .conflict)
+        }
+        let second = try await fixture.store.createKey(workspaceID: workspaceID, name: "ci")
+        #expect(try await fixture.store.keys(workspaceID: workspaceID).count == 2)
+        _ = try await fixture.store.revokeKey(workspaceID: workspaceID, keyID: first.keyID)
+        #expect(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(created.apiKey)) == nil)
+        #expect(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(second.key))?.workspaceID == workspaceID)
+    }
+
+    @Test("the ledger pages newest first with a cursor")
+    func ledgerPages() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        for amount in 1...5 { _ = try await fixture.store.addCredits(workspaceID: workspaceID, type: .topup, amount: amount) }
+        let first = try await fixture.store.ledger(workspaceID: workspaceID, after: nil, limit: 4)
+        #expect(first.items.map(\.amount) == [5, 4, 3, 2])
+        let second = try await fixture.store.ledger(workspaceID: workspaceID, after: first.nextCursor, limit: 4)
+        #expect(second.items.map(\.amount) == [1, 10])
+        #expect(second.nextCursor == nil)
+        #expect(try await fixture.checkedBalance(workspaceID).balance == 25)
+    }
+}
