@@ -3,7 +3,7 @@ import Foundation
 /// RFC 3339 timestamps in UTC with milliseconds, as every API response writes them.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = time_t(millis / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)

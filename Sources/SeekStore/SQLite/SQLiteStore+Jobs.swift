@@ -9,7 +9,7 @@ extension SQLiteStore: JobStore {
     public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
         let inputText = submission.request.input.serializedString
         return try await writer.write { db in
-            let now = Date()
+            let now = Date.storeNow()
             if let claim = submission.idempotency, let earlier = try Self.replay(claim, workspaceID: submission.workspaceID, now: now, in: db) {
                 return .replayed(earlier)
             }
@@ -81,7 +81,7 @@ extension SQLiteStore: JobStore {
             guard job.status.canMove(to: .cancelled) else {
                 throw SeekError(.conflict, "Job \(jobID) is \(job.status.rawValue); only a queued job can be cancelled.")
             }
-            let now = Date()
+            let now = Date.storeNow()
             try db.execute(sql: "UPDATE jobs SET status = 'cancelled', completed_at = ?, cost_run = 0, cost_infra = 0 WHERE seq = (SELECT seq FROM jobs WHERE id = ?)",
                            arguments: [now.storedMillis, jobID])
             try Self.settle(reserved: job.costEstimateCredits, charged: 0, workspaceID: workspaceID, jobID: jobID, workerID: job.workerID,
@@ -96,7 +96,7 @@ extension SQLiteStore: JobStore {
     public func claim(limit: Int, runnerID: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
         guard limit > 0 else { return [] }
         return try await writer.write { db in
-            let now = Date()
+            let now = Date.storeNow()
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
                 WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?)
@@ -139,6 +139,7 @@ extension SQLiteStore: JobStore {
             failure = error
         }
         let (storedResult, storedFiles, storedCost, storedFailure) = (resultText, filesText, cost, failure)
+        let finishedAt = Date(storedMillis: finishedAt.storedMillis)
         return try await writer.write { db in
             try db.cachedStatement(sql: """
                 UPDATE jobs SET status = ?, completed_at = ?, result = ?, files = ?, cost_run = ?, cost_infra = ?, error_code = ?,

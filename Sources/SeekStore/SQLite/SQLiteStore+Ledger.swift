@@ -33,7 +33,7 @@ extension SQLiteStore: LedgerStore {
         guard type == .grant || type == .topup else { throw SeekError(.badRequest, "Only grant and topup entries add credits.") }
         guard amount > 0 else { throw SeekError(.badRequest, "The amount must be a positive number of credits.") }
         return try await writer.write { db in
-            try Self.post(type, amount, workspaceID: workspaceID, at: Date(), in: db)
+            try Self.post(type, amount, workspaceID: workspaceID, at: Date.storeNow(), in: db)
         }
     }
 

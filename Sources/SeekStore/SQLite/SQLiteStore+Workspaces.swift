@@ -9,7 +9,7 @@ extension SQLiteStore: WorkspaceStore {
         if let credits = request.startingCredits, credits < 0 {
             throw SeekError(.badRequest, "Starting credits cannot be negative.")
         }
-        let now = Date()
+        let now = Date.storeNow()
         let workspaceID = IDKind.ws.make(now: now)
         let key = Secrets.makeAPIKey()
         let grant = request.startingCredits ?? request.plan.monthlyGrant
@@ -73,7 +73,7 @@ extension SQLiteStore: WorkspaceStore {
     public func createKey(workspaceID: String, name: String) async throws -> (record: APIKeyRecord, key: String) {
         let key = Secrets.makeAPIKey()
         let record = try await writer.write { db in
-            try Self.insertKey(workspaceID: workspaceID, name: name, key: key, at: Date(), in: db)
+            try Self.insertKey(workspaceID: workspaceID, name: name, key: key, at: Date.storeNow(), in: db)
         }
         return (record, key)
     }
@@ -89,7 +89,7 @@ extension SQLiteStore: WorkspaceStore {
             guard live > 1 else {
                 throw SeekError(.conflict, "A workspace keeps at least one API key: create another before revoking this one.")
             }
-            let now = Date()
+            let now = Date.storeNow()
             try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now.storedMillis, keyID])
             var record = Self.keyRecord(row)
             record.revokedAt = now

@@ -33,6 +33,10 @@ public final class SQLiteStore: Sendable {
 }
 
 extension Date {
+    /// The current time at the precision it is stored with, so that a value returned before a
+    /// read-back prints exactly like the value read back.
+    static func storeNow() -> Date { Date(storedMillis: Date().storedMillis) }
+
     /// Milliseconds since 1970, as timestamps are stored.
     var storedMillis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
     init(storedMillis: Int64) { self.init(timeIntervalSince1970: Double(storedMillis) / 1000) }
