@@ -468,6 +468,11 @@ enum OpenAPIDocument {
             "required": true,
             "schema": {
               "type": "string"
+            },
+            "examples": {
+              "echo": {
+                "value": "echo"
+              }
             }
           },
           {

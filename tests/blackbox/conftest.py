@@ -1,0 +1,144 @@
+"""Black-box tests: the real `seek` binary, started on 127.0.0.1 with its own data directory."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEK = Path(os.environ.get("SEEK_BIN", ROOT / ".build" / "debug" / "seek"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def admin(data_dir, *args) -> dict:
+    """Runs `seek admin …` and returns the JSON line it prints."""
+    out = subprocess.run([str(SEEK), "admin", *args, "--data-dir", str(data_dir)], check=True, capture_output=True, text=True, timeout=60)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class Server:
+    """One `seek serve` process."""
+
+    def __init__(self, data_dir: Path, *flags: str, env: dict | None = None):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.flags = flags
+        self.env = env or {}
+        self.process = None
+        self.log = data_dir / f"serve-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Server":
+        env = {**os.environ, "SEEK_LOG_LEVEL": "warning", **self.env}
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [str(SEEK), "serve", "--data-dir", str(self.data_dir), "--port", str(self.port), *self.flags],
+            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, env=env)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, limit: float = 60):
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"seek serve exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("seek serve did not become ready")
+
+    def kill9(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def terminate(self, timeout: float = 60) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+class Client:
+    """Requests with one workspace's key."""
+
+    def __init__(self, server: Server, key: str):
+        self.server, self.key = server, key
+
+    def request(self, method, path, **kwargs):
+        headers = {"X-Api-Key": self.key, **kwargs.pop("headers", {})}
+        return requests.request(method, self.server.url + path, headers=headers, timeout=90, **kwargs)
+
+    def submit(self, worker, body, **kwargs):
+        return self.request("POST", f"/v1/workers/{worker}/jobs", json=body, **kwargs)
+
+    def job(self, job_id):
+        return self.request("GET", f"/v1/jobs/{job_id}").json()
+
+    def wait_terminal(self, job_id, limit=60):
+        """Waits for the job's end through the server's own Prefer-wait mechanism, polling as a fallback."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            job = self.job(job_id)
+            if job["status"] in ("completed", "failed", "timeout", "cancelled"):
+                return job
+            time.sleep(0.05)
+        raise AssertionError(f"job {job_id} still {job['status']}")
+
+    def ledger(self):
+        entries, cursor = [], None
+        while True:
+            page = self.request("GET", "/v1/me/credits", params={"limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+            entries += page["data"]
+            if not page["has_more"]:
+                return page, entries
+            cursor = page["next_cursor"]
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "seek-data"
+
+
+@pytest.fixture
+def servers():
+    started = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def start(data_dir, servers):
+    def _start(*flags, env=None, directory=None):
+        server = Server(directory or data_dir, *flags, env=env).start()
+        servers.append(server)
+        return server
+    return _start
+
+
+def balance_matches_ledger(client: Client):
+    """The balance the API reports equals the sum of the ledger's entries."""
+    page, entries = client.ledger()
+    moves = {"grant": (1, 0), "topup": (1, 0), "reserve": (0, 1), "charge": (-1, -1), "release": (0, -1), "expire": (-1, 0)}
+    balance = sum(moves[e["type"]][0] * e["amount"] for e in entries)
+    reserved = sum(moves[e["type"]][1] * e["amount"] for e in entries)
+    assert (page["balance"], page["reserved"]) == (balance, reserved)
+    return entries
