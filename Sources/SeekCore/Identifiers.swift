@@ -74,7 +74,7 @@ public enum Secrets {
 
     /// What is stored for an API key: the key is high-entropy, so one SHA-256 suffices (bcrypt is for passwords).
     public static func hashAPIKey(_ key: String) -> String {
-        SHA256.hash(data: Array(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(key.utf8)))
     }
 
     /// The non-secret part shown in key lists.
@@ -91,5 +91,20 @@ public enum WorkerSlug {
                 || (!first && byte == UInt8(ascii: "-"))
         }
         return allowed(bytes[0], first: true) && bytes.dropFirst().allSatisfy { allowed($0, first: false) }
+    }
+}
+
+/// Lower-case hexadecimal, for digests.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

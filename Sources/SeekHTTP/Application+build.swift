@@ -15,7 +15,7 @@ public func buildApplication(_ configuration: SeekConfiguration, logger: Logger?
         throw SeekError(.badRequest, "PostgreSQL storage (--database-url) is not part of this build yet; omit it to use SQLite in --data-dir.")
     }
     let lock = try DataDirectoryLock(directory: configuration.dataDirectory)
-    let store = try SQLiteStore(directory: configuration.dataDirectory)
+    let store = try SQLiteStore(directory: configuration.dataDirectory, commitDelay: configuration.commitDelay)
     // This process holds the data directory: whatever is still "running" was left by a process that died.
     let orphans = try await store.requeueRunning(leaseExpiredBefore: nil)
     if orphans > 0 { logger.warning("Requeued jobs left running by a previous process", metadata: ["count": "\(orphans)"]) }

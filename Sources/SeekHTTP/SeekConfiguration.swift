@@ -1,5 +1,7 @@
+import Foundation
 import Logging
 import SeekCore
+import SeekStore
 
 /// Everything `seek serve` can be told, from flags or `SEEK_*` variables.
 public struct SeekConfiguration: Sendable {
@@ -13,6 +15,8 @@ public struct SeekConfiguration: Sendable {
     public var logLevel = Logger.Level.info
     public var shutdownGrace = Duration.seconds(30)
     public var leaseSeconds = 30.0
+    /// See `SQLiteStore.defaultCommitDelay`.
+    public var commitDelay = SQLiteStore.defaultCommitDelay
 
     public init() {}
 }

@@ -120,7 +120,7 @@ public final class JobRunner: Service {
     private func record(_ job: ClaimedJob, _ outcome: JobOutcome, runSeconds: Double) async {
         for attempt in 1...5 {
             do {
-                if try await store.finish(job, runnerID: runnerID, outcome: outcome, finishedAt: Date()) != nil {
+                if try await store.finish(job, runnerID: runnerID, outcome: outcome, finishedAt: Date()) {
                     observer.jobFinished(job.workerID, outcome.status.rawValue, runSeconds)
                     notifier.jobFinished(job.id)
                 }

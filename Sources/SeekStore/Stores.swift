@@ -37,8 +37,9 @@ public protocol JobStore: Sendable {
     func claim(limit: Int, runnerID: String, leaseSeconds: Double) async throws -> [ClaimedJob]
     /// Extends the leases of jobs this runner still runs.
     func renewLeases(jobIDs: [String], runnerID: String, leaseSeconds: Double) async throws
-    /// Ends a run: stores the outcome and settles the credits in one commit. Nil if the run lost its lease.
-    func finish(_ job: ClaimedJob, runnerID: String, outcome: JobOutcome, finishedAt: Date) async throws -> Job?
+    /// Ends a run: stores the outcome and settles the credits in one commit. False if the run had lost its
+    /// lease (the job was requeued), in which case nothing changes.
+    func finish(_ job: ClaimedJob, runnerID: String, outcome: JobOutcome, finishedAt: Date) async throws -> Bool
     /// Gives a claimed job back to the queue unfinished (a runner shutting down past its grace period).
     func returnToQueue(_ job: ClaimedJob, runnerID: String) async throws
     /// Returns jobs whose lease expired to the queue; `nil` returns every running job (a single node's restart).

@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     var shutdownGrace: Int?
     @Option(name: .customLong("credit-usd"), help: "Dollar value of one credit (env SEEK_CREDIT_USD, default 0.0001).")
     var creditUSD: Double?
+    @Option(name: .customLong("commit-delay-ms"),
+            help: "Longest a commit waits for more writes while commits run back to back (env SEEK_COMMIT_DELAY_MS, default 2; 0 disables).")
+    var commitDelayMs: Double?
 
     func run() async throws {
         var configuration = SeekConfiguration()
@@ -68,6 +71,10 @@ struct Serve: AsyncParsableCommand {
         }
         if let usd = creditUSD ?? Environment.value("SEEK_CREDIT_USD").flatMap(Double.init) {
             configuration.creditPrice = CreditPrice(usdPerCredit: usd)
+        }
+        if let delay = commitDelayMs ?? Environment.value("SEEK_COMMIT_DELAY_MS").flatMap(Double.init) {
+            guard (0...100).contains(delay) else { throw ValidationError("The commit delay must be 0 to 100 ms.") }
+            configuration.commitDelay = delay / 1000
         }
         let levelName = logLevel ?? Environment.value("SEEK_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }

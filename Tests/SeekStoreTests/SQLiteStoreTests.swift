@@ -88,16 +88,19 @@ struct SQLiteStoreTests {
         _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 4))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 20, reserved: 9))
         let claimed = try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30)
-        let completed = try await fixture.store.finish(claimed[0], runnerID: "r",
-                                                       outcome: .completed(.object(["ok": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)),
-                                                       finishedAt: Date())
+        #expect(try await fixture.store.finish(claimed[0], runnerID: "r",
+                                               outcome: .completed(.object(["ok": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)),
+                                               finishedAt: Date()))
+        let completed = try await fixture.store.job(id: claimed[0].id, workspaceID: workspaceID)
         #expect(completed?.status == .completed)
         #expect(completed?.costCredits == 3)
         #expect(completed?.result == .object(["ok": true]))
-        let failed = try await fixture.store.finish(claimed[1], runnerID: "r", outcome: .failed(JobFailure(code: "boom", message: "no")),
-                                                    finishedAt: Date())
+        #expect(try await fixture.store.finish(claimed[1], runnerID: "r", outcome: .failed(JobFailure(code: "boom", message: "no")),
+                                               finishedAt: Date()))
+        let failed = try await fixture.store.job(id: claimed[1].id, workspaceID: workspaceID)
         #expect(failed?.status == .failed)
         #expect(failed?.costCredits == 0)
+        #expect(failed?.error == JobFailure(code: "boom", message: "no"))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 17, reserved: 0))
         let types = try await fixture.store.ledger(workspaceID: workspaceID, after: nil, limit: 10).items.map(\.type)
         #expect(types == [.release, .release, .charge, .reserve, .reserve, .grant])
@@ -114,8 +117,8 @@ struct SQLiteStoreTests {
         let second = try #require(try await fixture.store.claim(limit: 1, runnerID: "alive", leaseSeconds: 30).first)
         #expect(second.attempt == 2)
         let outcome = JobOutcome.completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0))
-        #expect(try await fixture.store.finish(first, runnerID: "dead", outcome: outcome, finishedAt: Date()) == nil)
-        #expect(try await fixture.store.finish(second, runnerID: "alive", outcome: outcome, finishedAt: Date())?.status == .completed)
+        #expect(try await fixture.store.finish(first, runnerID: "dead", outcome: outcome, finishedAt: Date()) == false)
+        #expect(try await fixture.store.finish(second, runnerID: "alive", outcome: outcome, finishedAt: Date()))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 9, reserved: 0))
     }
 

@@ -14,6 +14,6 @@ public enum Idempotency {
         var hasher = SHA256()
         hasher.update(data: Array(workerID.utf8) + [0])
         hasher.update(data: Array(body))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 }

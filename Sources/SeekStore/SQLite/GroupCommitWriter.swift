@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Synchronization
 
@@ -6,6 +7,9 @@ import Synchronization
 /// Each caller's work runs in its own savepoint (one caller's error rolls back only its own
 /// changes) and the caller resumes only after the whole transaction has committed: an answer
 /// never gets ahead of the disk. While one transaction commits, the next batch gathers.
+///
+/// The writer is the one serial resource of the store, so it runs on a thread of its own rather
+/// than on Swift's cooperative pool, where each commit would wait its turn behind request handling.
 final class GroupCommitWriter: Sendable {
     private struct Operation: Sendable {
         /// Runs the work; returns how to answer the caller once the commit succeeds.
@@ -15,20 +19,39 @@ final class GroupCommitWriter: Sendable {
 
     private struct State {
         var pending: [Operation] = []
-        var flushing = false
+        var closed = false
     }
 
     private let pool: DatabasePool
     private let maxBatch: Int
+    /// Like PostgreSQL's commit_delay: when the last commit was moments ago (so more work is likely on
+    /// its way) and the batch is still small, wait this long for it to fill. A lone write never waits.
+    private let commitDelay: TimeInterval
+    private let commitSiblings: Int
+    // NSCondition is documented thread-safe; it guards `state`'s hand-over between callers and the thread.
+    private nonisolated(unsafe) let wakeup = NSCondition()
     private let state = Mutex(State())
     private let commits = Atomic<Int>(0)
 
     /// Transactions committed so far: fewer than writes when callers share commits.
     var commitCount: Int { commits.load(ordering: .relaxed) }
 
-    init(pool: DatabasePool, maxBatch: Int = 1024) {
+    init(pool: DatabasePool, commitDelay: TimeInterval, maxBatch: Int = 1024, commitSiblings: Int = 64) {
         self.pool = pool
         self.maxBatch = maxBatch
+        self.commitDelay = commitDelay
+        self.commitSiblings = commitSiblings
+        let thread = Thread { [self] in self.flushForever() }
+        thread.name = "seek-sqlite-writer"
+        thread.start()
+    }
+
+    /// Lets the writer thread end once pending work is done.
+    func close() {
+        wakeup.lock()
+        state.withLock { $0.closed = true }
+        wakeup.signal()
+        wakeup.unlock()
     }
 
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -36,50 +59,41 @@ final class GroupCommitWriter: Sendable {
             let operation = Operation(
                 run: { db in
                     do {
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try work(db)
-                            return .commit
-                        }
-                        let result = value!
-                        return { continuation.resume(returning: result) }
+                        let value = try Self.inSavepoint(db) { try work(db) }
+                        return { continuation.resume(returning: value) }
                     } catch {
                         return { continuation.resume(throwing: error) }
                     }
                 },
                 fail: { continuation.resume(throwing: $0) }
             )
-            enqueue(operation)
+            wakeup.lock()
+            state.withLock { $0.pending.append(operation) }
+            wakeup.signal()
+            wakeup.unlock()
         }
     }
 
-    private func enqueue(_ operation: Operation) {
-        let startFlushing = state.withLock { state -> Bool in
-            state.pending.append(operation)
-            guard !state.flushing else { return false }
-            state.flushing = true
-            return true
-        }
-        if startFlushing {
-            Task.detached { await self.flushUntilEmpty() }
+    /// GRDB's savepoints prepare their SQL on every call; these statements are prepared once.
+    private static func inSavepoint<T>(_ db: Database, _ work: () throws -> T) throws -> T {
+        try db.cachedStatement(sql: "SAVEPOINT op").execute()
+        do {
+            let value = try work()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT op").execute()
+            return value
+        } catch {
+            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT op").execute()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT op").execute()
+            throw error
         }
     }
 
-    private func flushUntilEmpty() async {
-        while true {
-            let batch = state.withLock { state -> [Operation] in
-                guard !state.pending.isEmpty else {
-                    state.flushing = false
-                    return []
-                }
-                let count = min(maxBatch, state.pending.count)
-                let batch = Array(state.pending.prefix(count))
-                state.pending.removeFirst(count)
-                return batch
-            }
-            if batch.isEmpty { return }
+    private func flushForever() {
+        var lastCommit = Date.distantPast
+        while let batch = nextBatch(lastCommit: lastCommit) {
+            lastCommit = Date()
             do {
-                let answers = try await pool.writeWithoutTransaction { db in
+                let answers = try pool.writeWithoutTransaction { db in
                     var answers: [@Sendable () -> Void] = []
                     answers.reserveCapacity(batch.count)
                     // IMMEDIATE: take the write lock up front, so that a concurrent admin process makes us
@@ -95,6 +109,31 @@ final class GroupCommitWriter: Sendable {
             } catch {
                 batch.forEach { $0.fail(error) }
             }
+        }
+    }
+
+    /// Blocks until there is work; nil once closed and drained.
+    private func nextBatch(lastCommit: Date) -> [Operation]? {
+        wakeup.lock()
+        defer { wakeup.unlock() }
+        let busy = Date().timeIntervalSince(lastCommit) < commitDelay
+        if busy, commitDelay > 0 {
+            let deadline = Date().addingTimeInterval(commitDelay)
+            while state.withLock({ $0.pending.count < commitSiblings && !$0.closed }), wakeup.wait(until: deadline) {}
+        }
+        while true {
+            let (batch, closed) = state.withLock { state -> ([Operation], Bool) in
+                guard state.pending.count > maxBatch else {
+                    defer { state.pending = [] }
+                    return (state.pending, state.closed)
+                }
+                let batch = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(maxBatch)
+                return (batch, state.closed)
+            }
+            if !batch.isEmpty { return batch }
+            if closed { return nil }
+            wakeup.wait()
         }
     }
 }

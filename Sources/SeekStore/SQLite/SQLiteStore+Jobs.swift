@@ -125,7 +125,7 @@ extension SQLiteStore: JobStore {
         }
     }
 
-    public func finish(_ claimed: ClaimedJob, runnerID: String, outcome: JobOutcome, finishedAt: Date) async throws -> Job? {
+    public func finish(_ claimed: ClaimedJob, runnerID: String, outcome: JobOutcome, finishedAt: Date) async throws -> Bool {
         var resultText: String?
         var filesText: String?
         var cost = CostBreakdown.zero
@@ -149,10 +149,10 @@ extension SQLiteStore: JobStore {
                                          storedCost.infraCredits, storedFailure?.code, storedFailure?.message, claimed.id, runnerID,
                                          claimed.attempt])
             // The run lost its lease and the job was requeued (and maybe finished) elsewhere: this result is stale.
-            guard db.changesCount == 1 else { return nil }
+            guard db.changesCount == 1 else { return false }
             try Self.settle(reserved: claimed.reservedCredits, charged: storedCost.totalCredits, workspaceID: claimed.workspaceID,
                             jobID: claimed.id, workerID: claimed.workerID, at: finishedAt, in: db)
-            return try Self.fetchJob(id: claimed.id, workspaceID: claimed.workspaceID, in: db)
+            return true
         }
     }
 

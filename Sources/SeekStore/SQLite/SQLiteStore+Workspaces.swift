@@ -48,13 +48,17 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     public func identity(forKeyHash hash: String) async throws -> APIKeyIdentity? {
-        try await read { db in
+        if let cached = keyCache.withLock({ $0[hash] }) { return cached }
+        let identity = try await read { db -> APIKeyIdentity? in
             let statement = try db.cachedStatement(sql: """
                 SELECT id, workspace_id, last_used_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL
                 """)
             guard let row = try Row.fetchOne(statement, arguments: [hash]) else { return nil }
             return APIKeyIdentity(workspaceID: row["workspace_id"], keyID: row["id"], lastUsedAt: row.date("last_used_at"))
         }
+        // Unknown keys are not cached: a key created by an admin process must work at once.
+        if let identity { keyCache.withLock { $0[hash] = identity } }
+        return identity
     }
 
     public func keys(workspaceID: String) async throws -> [APIKeyRecord] {
@@ -91,6 +95,8 @@ extension SQLiteStore: WorkspaceStore {
             }
             let now = Date.storeNow()
             try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now.storedMillis, keyID])
+            // Before the commit answers: no request can pass with this key once the revocation returns.
+            self.keyCache.withLock { cache in cache = cache.filter { $0.value.keyID != keyID } }
             var record = Self.keyRecord(row)
             record.revokedAt = now
             return record
@@ -100,6 +106,9 @@ extension SQLiteStore: WorkspaceStore {
     public func recordKeyUse(keyID: String, at date: Date) async throws {
         try await writer.write { db in
             try db.cachedStatement(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?").execute(arguments: [date.storedMillis, keyID])
+            self.keyCache.withLock { cache in
+                for (hash, identity) in cache where identity.keyID == keyID { cache[hash]?.lastUsedAt = date }
+            }
         }
     }
 }

@@ -1,31 +1,43 @@
 import Foundation
 import GRDB
 import SeekCore
+import Synchronization
 
 /// Seek's embedded store: one SQLite file in WAL mode, every commit fsynced, writes grouped.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     let writer: GroupCommitWriter
+    /// Live keys by hash. Only this process revokes keys in its data directory (admin commands create
+    /// keys but never revoke them), so dropping an entry on revocation keeps the cache exact.
+    let keyCache = Mutex<[String: APIKeyIdentity]>([:])
+
+    /// How long a commit may wait for more work when commits are coming back to back.
+    public static let defaultCommitDelay: TimeInterval = 0.002
 
     /// Opens (creating if needed) `seek.sqlite` in `directory` and brings its schema up to date.
-    public init(directory: String) throws {
+    public init(directory: String, commitDelay: TimeInterval = defaultCommitDelay) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         // Admin commands may write while a server runs: wait for the lock instead of failing.
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.maximumReaderCount = 8
-        pool = try DatabasePool(path: (directory as NSString).appendingPathComponent("seek.sqlite"), configuration: configuration)
+        let path = (directory as NSString).appendingPathComponent("seek.sqlite")
+        pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB picks NORMAL for WAL; a 202 promises the job survives power loss, so every commit is fsynced.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         try SQLiteMigrations.migrator().migrate(pool)
-        writer = GroupCommitWriter(pool: pool)
+        writer = GroupCommitWriter(pool: pool, commitDelay: commitDelay)
     }
 
     /// Write transactions committed since the store opened.
     public var commitCount: Int { writer.commitCount }
+
+    deinit {
+        writer.close()
+    }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
