@@ -297,12 +297,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/SeekVersion"
           },
           {
-            "name": "key_id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/KeyID"
           }
         ],
         "security": [
@@ -382,12 +377,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/SeekVersion"
           },
           {
-            "name": "worker_id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/WorkerID"
           }
         ],
         "security": [
@@ -463,17 +453,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/SeekVersion"
           },
           {
-            "name": "worker_id",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            },
-            "examples": {
-              "echo": {
-                "value": "echo"
-              }
-            }
+            "$ref": "#/components/parameters/WorkerID"
           },
           {
             "name": "Idempotency-Key",
@@ -602,12 +582,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/SeekVersion"
           },
           {
-            "name": "job_uuid",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/JobUUID"
           }
         ],
         "security": [
@@ -648,12 +623,7 @@ enum OpenAPIDocument {
             "$ref": "#/components/parameters/SeekVersion"
           },
           {
-            "name": "job_uuid",
-            "in": "path",
-            "required": true,
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/JobUUID"
           }
         ],
         "security": [
@@ -1695,6 +1665,37 @@ enum OpenAPIDocument {
         "schema": {
           "type": "string"
         }
+      },
+      "JobUUID": {
+        "name": "job_uuid",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string"
+        },
+        "description": "job_<ULID>"
+      },
+      "WorkerID": {
+        "name": "worker_id",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string"
+        },
+        "examples": {
+          "echo": {
+            "value": "echo"
+          }
+        }
+      },
+      "KeyID": {
+        "name": "key_id",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string"
+        },
+        "description": "key_<ULID>"
       }
     }
   }

@@ -87,6 +87,12 @@ final class Harness: Sendable {
         group = ServiceGroup(configuration: .init(services: [runner, reaper] + extra, logger: logger))
     }
 
+    /// Starts the runner and the reaper; returns a new workspace and the task to cancel at the end.
+    func start(credits: Int) async throws -> (workspaceID: String, task: Task<Void, any Error>) {
+        let workspaceID = try await fixture.workspace(credits: credits)
+        return (workspaceID, Task { try await group.run() })
+    }
+
     func submit(_ workspaceID: String, worker: String, input: JSONValue = [:], credits: Int = 1, priority: JobPriority = .normal,
                 timeout: Int? = nil) async throws -> Job {
         var submission = try fixture.submission(workspaceID, worker: worker, credits: credits, priority: priority, input: input)
@@ -113,8 +119,7 @@ struct JobRunnerTests {
     @Test("runs jobs to completion and settles their credits")
     func completes() async throws {
         let harness = try Harness()
-        let workspaceID = try await harness.fixture.workspace(credits: 10)
-        let running = Task { try await harness.group.run() }
+        let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let job = try await harness.submit(workspaceID, worker: "echo", input: ["hello": "world"])
         let done = try await harness.finished(job)
@@ -130,8 +135,7 @@ struct JobRunnerTests {
     @Test("a per-event worker is charged for its events")
     func perEvent() async throws {
         let harness = try Harness()
-        let workspaceID = try await harness.fixture.workspace(credits: 10)
-        let running = Task { try await harness.group.run() }
+        let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let job = try await harness.submit(workspaceID, worker: "record", credits: 5)
         let done = try await harness.finished(job)
@@ -143,8 +147,7 @@ struct JobRunnerTests {
     @Test("a job past its deadline ends as timeout and costs nothing")
     func deadline() async throws {
         let harness = try Harness()
-        let workspaceID = try await harness.fixture.workspace(credits: 10)
-        let running = Task { try await harness.group.run() }
+        let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let job = try await harness.submit(workspaceID, worker: "sleep", input: ["ms": 60_000], timeout: 1)
         let done = try await harness.finished(job)
@@ -157,8 +160,7 @@ struct JobRunnerTests {
     @Test("a worker's failure fails the job and releases its credits")
     func failure() async throws {
         let harness = try Harness()
-        let workspaceID = try await harness.fixture.workspace(credits: 10)
-        let running = Task { try await harness.group.run() }
+        let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let done = try await harness.finished(try await harness.submit(workspaceID, worker: "fails", credits: 3))
         #expect(done.status == .failed)
@@ -170,8 +172,7 @@ struct JobRunnerTests {
     func priorityOrder() async throws {
         let gate = Gate()
         let harness = try Harness(gate: gate, concurrency: 1)
-        let workspaceID = try await harness.fixture.workspace(credits: 100)
-        let running = Task { try await harness.group.run() }
+        let (workspaceID, running) = try await harness.start(credits: 100)
         defer { running.cancel() }
         // Hold the only slot while the queue fills up.
         let blocker = try await harness.submit(workspaceID, worker: "gate")
@@ -191,8 +192,7 @@ struct JobRunnerTests {
     func gracefulShutdown() async throws {
         let gate = Gate()
         let harness = try Harness(gate: gate)
-        let workspaceID = try await harness.fixture.workspace(credits: 10)
-        let running = Task { try await harness.group.run() }
+        let (workspaceID, running) = try await harness.start(credits: 10)
         let job = try await harness.submit(workspaceID, worker: "gate")
         var started = gate.started.makeAsyncIterator()
         _ = await started.next()
@@ -212,8 +212,7 @@ struct JobRunnerTests {
     func graceExpires() async throws {
         let gate = Gate()
         let harness = try Harness(gate: gate, grace: .milliseconds(200))
-        let workspaceID = try await harness.fixture.workspace(credits: 10)
-        let running = Task { try await harness.group.run() }
+        let (workspaceID, running) = try await harness.start(credits: 10)
         let job = try await harness.submit(workspaceID, worker: "gate")
         var started = gate.started.makeAsyncIterator()
         _ = await started.next()
