@@ -307,6 +307,74 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/v1/me/webhook-secret": {
+      "get": {
+        "summary": "The workspace's webhook signing secret",
+        "operationId": "getWebhookSecret",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WebhookSecret"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/SeekVersion"
+          }
+        ],
+        "security": [
+          {
+            "ApiKey": []
+          }
+        ]
+      }
+    },
+    "/v1/me/webhook-secret/rotate": {
+      "post": {
+        "summary": "Replace the webhook secret; the previous one keeps signing for 24 h",
+        "operationId": "rotateWebhookSecret",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WebhookSecret"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/SeekVersion"
+          }
+        ],
+        "security": [
+          {
+            "ApiKey": []
+          }
+        ]
+      }
+    },
     "/v1/workers": {
       "get": {
         "summary": "List marketplace workers",
@@ -1545,6 +1613,33 @@ enum OpenAPIDocument {
             "items": {
               "$ref": "#/components/schemas/Key"
             }
+          }
+        }
+      },
+      "WebhookSecret": {
+        "type": "object",
+        "required": [
+          "secret",
+          "previous_secret",
+          "previous_valid_until"
+        ],
+        "properties": {
+          "secret": {
+            "type": "string",
+            "pattern": "^whsec_"
+          },
+          "previous_secret": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "previous_valid_until": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
           }
         }
       },

@@ -13,6 +13,10 @@ public protocol WorkspaceStore: Sendable {
     /// Revokes a key at once; a workspace keeps at least one (409).
     func revokeKey(workspaceID: String, keyID: String) async throws -> APIKeyRecord
     func recordKeyUse(keyID: String, at: Date) async throws
+    /// The workspace's webhook signing secrets (made on first use if the workspace predates them).
+    func webhookSecrets(workspaceID: String) async throws -> WebhookSecrets
+    /// Replaces the current secret; the previous one keeps signing for `WebhookSecrets.overlap`.
+    func rotateWebhookSecret(workspaceID: String) async throws -> WebhookSecrets
 }
 
 /// The credits ledger: the only source of truth for a workspace's credits.

@@ -71,3 +71,18 @@ struct AddressPolicyTests {
         #expect(AddressPolicy.isLocalName(host))
     }
 }
+
+@Suite("Webhook secret rotation")
+struct WebhookSecretsTests {
+    @Test("after a rotation both secrets sign for 24 hours, then only the new one")
+    func overlap() {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let original = WebhookSecrets(current: .generate())
+        #expect(original.signing(at: start) == [original.current])
+        let next = WebhookSecret.generate()
+        let rotated = original.rotated(to: next, at: start)
+        #expect(rotated.signing(at: start.addingTimeInterval(60)) == [next, original.current])
+        #expect(rotated.signing(at: start.addingTimeInterval(24 * 3600 - 1)) == [next, original.current])
+        #expect(rotated.signing(at: start.addingTimeInterval(24 * 3600)) == [next])
+    }
+}

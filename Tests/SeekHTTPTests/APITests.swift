@@ -290,4 +290,23 @@ struct APITests {
             #expect(try await client.call(.delete, "/v1/me/keys/key_bogus", key: newKey).status == 404)
         }
     }
+
+    @Test("the webhook secret can be read and rotated; the old one is reported while it still signs")
+    func webhookSecret() async throws {
+        let api = try await APIFixture()
+        try await api.test { client in
+            let first = try await client.call(.get, "/v1/me/webhook-secret", key: api.key)
+            #expect(first.status == 200)
+            let secret = try #require(first.json["secret"]?.stringValue)
+            #expect(WebhookSecret(encoded: secret)?.key.count == 32)
+            #expect(first.json["previous_secret"] == .null)
+            let rotated = try await client.call(.post, "/v1/me/webhook-secret/rotate", key: api.key)
+            #expect(rotated.status == 200)
+            #expect(rotated.json["secret"] != first.json["secret"])
+            #expect(rotated.json["previous_secret"]?.stringValue == secret)
+            #expect(rotated.json["previous_valid_until"]?.stringValue != nil)
+            #expect(try await client.call(.get, "/v1/me/webhook-secret", key: api.key).json == rotated.json)
+            #expect(try await client.call(.get, "/v1/me/webhook-secret", key: nil).status == 401)
+        }
+    }
 }

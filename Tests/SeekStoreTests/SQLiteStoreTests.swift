@@ -225,4 +225,19 @@ struct SQLiteStoreTests {
         #expect(second.nextCursor == nil)
         #expect(try await fixture.checkedBalance(workspaceID).balance == 25)
     }
+
+    @Test("a workspace is made with a webhook secret; rotation keeps the old one signing, across restarts")
+    func webhookSecrets() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 1)
+        let first = try await fixture.store.webhookSecrets(workspaceID: workspaceID)
+        #expect(first.previous == nil)
+        #expect(try await fixture.store.webhookSecrets(workspaceID: workspaceID) == first)
+        let rotated = try await fixture.store.rotateWebhookSecret(workspaceID: workspaceID)
+        #expect(rotated.current != first.current)
+        #expect(rotated.previous == first.current)
+        #expect(rotated.signing(at: Date()) == [rotated.current, first.current])
+        let reopened = try SQLiteStore(directory: fixture.directory)
+        #expect(try await reopened.webhookSecrets(workspaceID: workspaceID) == rotated)
+    }
 }

@@ -42,3 +42,31 @@ public enum WebhookSignature {
         return secrets.map { "v1," + Data($0.mac(message)).base64EncodedString() }.joined(separator: " ")
     }
 }
+
+/// A workspace's signing secrets: the current one, and after a rotation the previous one for 24 h,
+/// so receivers can switch over without losing a delivery.
+public struct WebhookSecrets: Sendable, Equatable {
+    /// How long a replaced secret keeps signing.
+    public static let overlap: TimeInterval = 24 * 3600
+
+    public var current: WebhookSecret
+    public var previous: WebhookSecret?
+    public var previousUntil: Date?
+
+    public init(current: WebhookSecret, previous: WebhookSecret? = nil, previousUntil: Date? = nil) {
+        self.current = current
+        self.previous = previous
+        self.previousUntil = previousUntil
+    }
+
+    /// The secrets that sign a delivery made at `date`, current first.
+    public func signing(at date: Date) -> [WebhookSecret] {
+        guard let previous, let until = previousUntil, date < until else { return [current] }
+        return [current, previous]
+    }
+
+    /// The secrets after replacing the current one at `date`.
+    public func rotated(to next: WebhookSecret, at date: Date) -> WebhookSecrets {
+        WebhookSecrets(current: next, previous: current, previousUntil: date.addingTimeInterval(Self.overlap))
+    }
+}

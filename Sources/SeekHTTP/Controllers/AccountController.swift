@@ -16,6 +16,16 @@ struct AccountController {
         v1.get("me/keys", use: keys)
         v1.post("me/keys", use: createKey)
         v1.delete("me/keys/:key_id", use: revokeKey)
+        v1.get("me/webhook-secret", use: webhookSecret)
+        v1.post("me/webhook-secret/rotate", use: rotateWebhookSecret)
+    }
+
+    @Sendable func webhookSecret(request: Request, context: SeekRequestContext) async throws -> Response {
+        JSONResponse.make(presenter.webhookSecrets(try await store.webhookSecrets(workspaceID: try context.workspaceID())))
+    }
+
+    @Sendable func rotateWebhookSecret(request: Request, context: SeekRequestContext) async throws -> Response {
+        JSONResponse.make(presenter.webhookSecrets(try await store.rotateWebhookSecret(workspaceID: try context.workspaceID())))
     }
 
     @Sendable func me(request: Request, context: SeekRequestContext) async throws -> Response {

@@ -115,6 +115,13 @@ struct Presenter {
          "worker": .string(entry.workerID), "created_at": Timestamp.json(entry.createdAt)]
     }
 
+    /// `{"secret"}`, and while a rotation's overlap lasts, the secret it replaced and until when it signs.
+    func webhookSecrets(_ secrets: WebhookSecrets) -> JSONValue {
+        let previous = secrets.signing(at: Date()).count > 1 ? secrets.previous : nil
+        return ["secret": .string(secrets.current.encoded), "previous_secret": .string(previous?.encoded),
+                "previous_valid_until": Timestamp.json(previous == nil ? nil : secrets.previousUntil)]
+    }
+
     /// `{"data": […], "has_more", "next_cursor"}`.
     func page(_ items: [JSONValue], nextCursor: String?) -> JSONValue {
         ["data": .array(items), "has_more": .bool(nextCursor != nil), "next_cursor": .string(nextCursor)]

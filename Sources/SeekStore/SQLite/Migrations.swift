@@ -87,6 +87,17 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2-webhook-secrets") { db in
+            // One row per workspace, made with the workspace (or on first use for workspaces made before).
+            try db.execute(sql: """
+                CREATE TABLE webhook_secrets (
+                    workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+                    secret TEXT NOT NULL,
+                    previous_secret TEXT,
+                    previous_until INTEGER
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -19,6 +19,7 @@ extension SQLiteStore: WorkspaceStore {
                 INSERT INTO workspaces (id, name, plan, balance, reserved, granted_month, created_at) VALUES (?, ?, ?, 0, 0, ?, ?)
                 """, arguments: [workspaceID, name, request.plan.name, month, now.storedMillis])
             try Self.insertKey(workspaceID: workspaceID, name: "default", key: key, at: now, in: db)
+            try Self.saveSecrets(WebhookSecrets(current: .generate()), workspaceID: workspaceID, in: db)
             if grant > 0 {
                 try Self.post(.grant, grant, workspaceID: workspaceID, at: now, in: db)
             }
@@ -110,5 +111,39 @@ extension SQLiteStore: WorkspaceStore {
                 for (hash, identity) in cache where identity.keyID == keyID { cache[hash]?.lastUsedAt = date }
             }
         }
+    }
+
+    public func webhookSecrets(workspaceID: String) async throws -> WebhookSecrets {
+        if let stored = try await read({ db in try Self.loadSecrets(workspaceID: workspaceID, in: db) }) { return stored }
+        return try await writer.write { db in
+            if let stored = try Self.loadSecrets(workspaceID: workspaceID, in: db) { return stored }
+            let made = WebhookSecrets(current: .generate())
+            try Self.saveSecrets(made, workspaceID: workspaceID, in: db)
+            return made
+        }
+    }
+
+    public func rotateWebhookSecret(workspaceID: String) async throws -> WebhookSecrets {
+        try await writer.write { db in
+            let now = Date.storeNow()
+            let rotated = (try Self.loadSecrets(workspaceID: workspaceID, in: db)).map { $0.rotated(to: .generate(), at: now) }
+                ?? WebhookSecrets(current: .generate())
+            try Self.saveSecrets(rotated, workspaceID: workspaceID, in: db)
+            return rotated
+        }
+    }
+
+    private static func loadSecrets(workspaceID: String, in db: Database) throws -> WebhookSecrets? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM webhook_secrets WHERE workspace_id = ?", arguments: [workspaceID]),
+              let current = WebhookSecret(encoded: row["secret"])
+        else { return nil }
+        return WebhookSecrets(current: current, previous: (row["previous_secret"] as String?).flatMap(WebhookSecret.init(encoded:)),
+                              previousUntil: row.date("previous_until"))
+    }
+
+    private static func saveSecrets(_ secrets: WebhookSecrets, workspaceID: String, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO webhook_secrets (workspace_id, secret, previous_secret, previous_until) VALUES (?, ?, ?, ?)
+            """, arguments: [workspaceID, secrets.current.encoded, secrets.previous?.encoded, secrets.previousUntil?.storedMillis])
     }
 }
