@@ -620,6 +620,46 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/v1/jobs/{job_uuid}/webhook-deliveries": {
+      "get": {
+        "summary": "Every delivery attempt of the job's webhook",
+        "operationId": "listWebhookDeliveries",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WebhookAttempts"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/SeekVersion"
+          },
+          {
+            "$ref": "#/components/parameters/JobUUID"
+          }
+        ],
+        "security": [
+          {
+            "ApiKey": []
+          }
+        ]
+      }
+    },
     "/v1/jobs/{job_uuid}": {
       "get": {
         "summary": "A job's status and result",
@@ -1640,6 +1680,47 @@ enum OpenAPIDocument {
               "null"
             ],
             "format": "date-time"
+          }
+        }
+      },
+      "WebhookAttempts": {
+        "type": "object",
+        "required": [
+          "data"
+        ],
+        "properties": {
+          "data": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "attempted_at",
+                "status_code",
+                "error",
+                "duration_ms"
+              ],
+              "properties": {
+                "attempted_at": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "status_code": {
+                  "type": [
+                    "integer",
+                    "null"
+                  ]
+                },
+                "error": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "duration_ms": {
+                  "type": "integer"
+                }
+              }
+            }
           }
         }
       },

@@ -119,6 +119,8 @@ public struct ClaimedJob: Sendable, Equatable {
     /// Which run this is (1 for the first); a finish from an older run is ignored.
     public var attempt: Int
     public var startedAt: Date
+    /// Where to POST the terminal job, if the caller asked.
+    public var webhookURL: String?
 }
 
 public struct JobFilter: Sendable {

@@ -48,6 +48,8 @@ public protocol JobStore: Sendable {
     func returnToQueue(_ job: ClaimedJob, runnerID: String) async throws
     /// Returns jobs whose lease expired to the queue; `nil` returns every running job (a single node's restart).
     func requeueRunning(leaseExpiredBefore: Date?) async throws -> Int
+    /// Every delivery attempt of the job's webhook, oldest first; nil if the job is not this workspace's.
+    func webhookAttempts(jobID: String, workspaceID: String) async throws -> [WebhookAttempt]?
     /// Queued and running counts, for metrics.
     func queueCounts() async throws -> (queued: Int, running: Int)
 }

@@ -309,4 +309,21 @@ struct APITests {
             #expect(try await client.call(.get, "/v1/me/webhook-secret", key: nil).status == 401)
         }
     }
+
+    @Test("a job's webhook shows its delivery state; its deliveries log is listed, and 404 for anyone else")
+    func webhookVisibility() async throws {
+        let api = try await APIFixture()
+        let other = try await api.another()
+        try await api.test { client in
+            let id = try #require(try await client.call(.post, "/v1/workers/echo/jobs", key: api.key,
+                                                         body: #"{"webhook":"https://example.com/hook"}"#).json["job_uuid"]?.stringValue)
+            let job = try await client.call(.get, "/v1/jobs/\(id)", key: api.key).json
+            #expect(job["webhook"] == ["url": "https://example.com/hook", "state": "pending", "attempts": 0])
+            let log = try await client.call(.get, "/v1/jobs/\(id)/webhook-deliveries", key: api.key)
+            #expect(log.status == 200)
+            #expect(log.json == ["data": []])
+            #expect(try await client.call(.get, "/v1/jobs/\(id)/webhook-deliveries", key: other.key).status == 404)
+            #expect(try await client.call(.get, "/v1/jobs/job_bogus/webhook-deliveries", key: api.key).status == 404)
+        }
+    }
 }

@@ -240,4 +240,39 @@ struct SQLiteStoreTests {
         let reopened = try SQLiteStore(directory: fixture.directory)
         #expect(try await reopened.webhookSecrets(workspaceID: workspaceID) == rotated)
     }
+
+    @Test("a job with a webhook enters the outbox in the commit that makes it terminal; one without does not")
+    func webhookOutbox() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        let hooked = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/h", "q": 1])).job
+        _ = try await fixture.store.submit(try fixture.submission(workspaceID))
+        let cancelled = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/c"])).job
+        #expect(try await fixture.store.cancel(jobID: cancelled.id, workspaceID: workspaceID).webhook?.state == .pending)
+        #expect(try await fixture.store.job(id: hooked.id, workspaceID: workspaceID)?.webhook == WebhookStatus(url: "https://example.com/h",
+                                                                                                             state: .pending, attempts: 0))
+        let before = try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries") }
+        #expect(before == 1, "only the cancelled job is terminal so far")
+        for job in try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30) {
+            #expect(try await fixture.store.finish(job, runnerID: "r", outcome: .completed(.object(job.input), files: [],
+                                                                                          cost: .init(runCredits: 1, infraCredits: 0)),
+                                                   finishedAt: Date()))
+        }
+        let rows = try await fixture.store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, job_id, event, payload, state, attempts FROM webhook_deliveries ORDER BY seq")
+        }
+        #expect(rows.map { $0["job_id"] as String } == [cancelled.id, hooked.id])
+        #expect(rows.map { $0["event"] as String } == ["job.cancelled", "job.completed"])
+        #expect(rows.allSatisfy { IDKind.whd.matches($0["id"]) && $0["state"] == "pending" && $0["attempts"] == 0 })
+        let payload = try JSONParser.parse(rows[1]["payload"] as String)
+        #expect(payload["event"] == "job.completed")
+        #expect(payload["job_uuid"] == .string(hooked.id))
+        #expect(payload["status"] == "completed")
+        #expect(payload["result"]?["data"] == ["q": 1])
+        #expect(payload["error"] == .null)
+        #expect(payload["cost_credits"] == 1)
+        #expect(payload["fired_at"]?.stringValue?.hasSuffix("Z") == true)
+        #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: workspaceID) == [])
+        #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: try await fixture.workspace(credits: 1)) == nil)
+    }
 }

@@ -21,6 +21,8 @@ public struct Job: Sendable, Equatable {
     public var result: ResultEnvelope?
     public var files: [JobFile]
     public var error: JobFailure?
+    /// The webhook's delivery state, when the job has a webhook.
+    public var webhook: WebhookStatus?
 
     public init(
         id: String, workspaceID: String, workerID: String, status: JobStatus, priority: JobPriority, input: JSONValue,

@@ -24,6 +24,15 @@ struct JobsController {
         v1.get("jobs", use: list)
         v1.get("jobs/:job_uuid", use: show)
         v1.delete("jobs/:job_uuid", use: cancel)
+        v1.get("jobs/:job_uuid/webhook-deliveries", use: webhookDeliveries)
+    }
+
+    @Sendable func webhookDeliveries(request: Request, context: SeekRequestContext) async throws -> Response {
+        let id = context.parameters.get("job_uuid") ?? ""
+        guard IDKind.job.matches(id), let attempts = try await store.webhookAttempts(jobID: id, workspaceID: try context.workspaceID()) else {
+            throw SeekError.notFound("Job \(id.prefix(64))")
+        }
+        return JSONResponse.make(["data": .array(attempts.map(presenter.webhookAttempt))])
     }
 
     @Sendable func submit(request: Request, context: SeekRequestContext) async throws -> Response {

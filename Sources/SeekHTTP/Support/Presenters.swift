@@ -53,9 +53,13 @@ struct Presenter {
     }
 
     private func webhook(_ job: Job) -> JSONValue {
-        guard let url = job.webhookURL else { return .null }
-        // Delivery state arrives with the webhook sender; until then a stored webhook is pending.
-        return ["url": .string(url), "state": "pending", "attempts": 0]
+        guard let webhook = job.webhook else { return .null }
+        return ["url": .string(webhook.url), "state": .string(webhook.state.rawValue), "attempts": .integer(webhook.attempts)]
+    }
+
+    func webhookAttempt(_ attempt: WebhookAttempt) -> JSONValue {
+        ["attempted_at": Timestamp.json(attempt.attemptedAt), "status_code": .integer(attempt.statusCode), "error": .string(attempt.error),
+         "duration_ms": .integer(attempt.durationMs)]
     }
 
     private func file(_ file: JobFile) -> JSONValue {

@@ -98,6 +98,35 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v3-webhook-outbox") { db in
+            try db.execute(sql: """
+                -- The outbox: written in the transaction that makes a job terminal, so a crash can neither
+                -- lose nor invent a webhook. `id` is also the Standard Webhooks webhook-id, kept across retries.
+                CREATE TABLE webhook_deliveries (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    job_id TEXT NOT NULL UNIQUE,
+                    url TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+                CREATE TABLE webhook_attempts (
+                    seq INTEGER PRIMARY KEY,
+                    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+                    attempted_at INTEGER NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    duration_ms INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, seq);
+                """)
+        }
         return migrator
     }
 }

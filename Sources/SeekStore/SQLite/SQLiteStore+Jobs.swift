@@ -53,23 +53,23 @@ extension SQLiteStore: JobStore {
     }
 
     static func fetchJob(id: String, workspaceID: String, in db: Database) throws -> Job? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE id = ? AND workspace_id = ?"), arguments: [id, workspaceID])
+        try Row.fetchOne(db.cachedStatement(sql: "\(JobRow.select) WHERE jobs.id = ? AND jobs.workspace_id = ?"), arguments: [id, workspaceID])
             .map(JobRow.decode)
     }
 
     public func jobs(workspaceID: String, filter: JobFilter) async throws -> [Job] {
         try await read { db in
-            var sql = "SELECT * FROM jobs WHERE workspace_id = ?"
+            var sql = "\(JobRow.select) WHERE jobs.workspace_id = ?"
             var arguments: StatementArguments = [workspaceID]
             if let status = filter.status {
-                sql += " AND status = ?"
+                sql += " AND jobs.status = ?"
                 arguments += [status.rawValue]
             }
             if let worker = filter.workerID {
-                sql += " AND worker_id = ?"
+                sql += " AND jobs.worker_id = ?"
                 arguments += [worker]
             }
-            sql += " ORDER BY seq DESC LIMIT ?"
+            sql += " ORDER BY jobs.seq DESC LIMIT ?"
             arguments += [filter.limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(JobRow.decode)
         }
@@ -86,6 +86,13 @@ extension SQLiteStore: JobStore {
                            arguments: [now.storedMillis, jobID])
             try Self.settle(reserved: job.costEstimateCredits, charged: 0, workspaceID: workspaceID, jobID: jobID, workerID: job.workerID,
                             at: now, in: db)
+            if let url = job.webhookURL {
+                try Self.enqueueWebhook(url: url, workspaceID: workspaceID, jobID: jobID,
+                                        payload: WebhookEvent.payload(jobID: jobID, status: .cancelled, result: nil, error: nil, costCredits: 0,
+                                                                      firedAt: now),
+                                        event: WebhookEvent.name(for: .cancelled), at: now, in: db)
+                job.webhook = WebhookStatus(url: url, state: .pending, attempts: 0)
+            }
             job.status = .cancelled
             job.completedAt = now
             job.cost = .zero
@@ -100,7 +107,7 @@ extension SQLiteStore: JobStore {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
                 WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?)
-                RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts
+                RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts, webhook_url
                 """), arguments: [runnerID, now.storedMillis, now.addingTimeInterval(leaseSeconds).storedMillis, limit])
             // RETURNING has no order: restore the queue's.
             return rows.sorted { a, b in
@@ -109,7 +116,7 @@ extension SQLiteStore: JobStore {
             }.map { row in
                 ClaimedJob(id: row["id"], workspaceID: row["workspace_id"], workerID: row["worker_id"],
                            input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]), deadlineSeconds: row["timeout_s"],
-                           reservedCredits: row["cost_estimate"], attempt: row["attempts"], startedAt: now)
+                           reservedCredits: row["cost_estimate"], attempt: row["attempts"], startedAt: now, webhookURL: row["webhook_url"])
             }
         }
     }
@@ -130,8 +137,10 @@ extension SQLiteStore: JobStore {
         var filesText: String?
         var cost = CostBreakdown.zero
         var failure: JobFailure?
+        var completedResult: ResultEnvelope?
         switch outcome {
         case let .completed(result, files, breakdown):
+            completedResult = result
             resultText = result.json.serializedString
             filesText = files.isEmpty ? nil : JobRow.encode(files).serializedString
             cost = breakdown
@@ -140,6 +149,10 @@ extension SQLiteStore: JobStore {
         }
         let (storedResult, storedFiles, storedCost, storedFailure) = (resultText, filesText, cost, failure)
         let finishedAt = Date(storedMillis: finishedAt.storedMillis)
+        let webhook = claimed.webhookURL.map { url in
+            (url, WebhookEvent.payload(jobID: claimed.id, status: outcome.status, result: completedResult, error: failure,
+                                       costCredits: cost.totalCredits, firedAt: finishedAt))
+        }
         return try await writer.write { db in
             try db.cachedStatement(sql: """
                 UPDATE jobs SET status = ?, completed_at = ?, result = ?, files = ?, cost_run = ?, cost_infra = ?, error_code = ?,
@@ -152,7 +165,35 @@ extension SQLiteStore: JobStore {
             guard db.changesCount == 1 else { return false }
             try Self.settle(reserved: claimed.reservedCredits, charged: storedCost.totalCredits, workspaceID: claimed.workspaceID,
                             jobID: claimed.id, workerID: claimed.workerID, at: finishedAt, in: db)
+            if let webhook {
+                try Self.enqueueWebhook(url: webhook.0, workspaceID: claimed.workspaceID, jobID: claimed.id, payload: webhook.1,
+                                        event: WebhookEvent.name(for: outcome.status), at: finishedAt, in: db)
+            }
             return true
+        }
+    }
+
+    /// Puts a job's webhook in the outbox, in the caller's transaction: the job becomes terminal and
+    /// its webhook exists, or neither.
+    private static func enqueueWebhook(url: String, workspaceID: String, jobID: String, payload: JSONValue, event: String, at now: Date,
+                                       in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO webhook_deliveries (id, workspace_id, job_id, url, event, payload, next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [IDKind.whd.make(now: now), workspaceID, jobID, url, event, payload.serializedString, now.storedMillis,
+                                     now.storedMillis])
+    }
+
+    public func webhookAttempts(jobID: String, workspaceID: String) async throws -> [WebhookAttempt]? {
+        try await read { db in
+            guard try Self.fetchJob(id: jobID, workspaceID: workspaceID, in: db) != nil else { return nil }
+            return try Row.fetchAll(db, sql: """
+                SELECT a.* FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+                WHERE d.job_id = ? ORDER BY a.seq
+                """, arguments: [jobID]).map { row in
+                WebhookAttempt(attemptedAt: row.date("attempted_at") ?? Date(), statusCode: row["status_code"], error: row["error"],
+                               durationMs: row["duration_ms"])
+            }
         }
     }
 
@@ -196,6 +237,12 @@ extension SQLiteStore: JobStore {
 
 /// Turns job rows into `Job` values and back.
 enum JobRow {
+    /// Jobs with their webhook's delivery state.
+    static let select = """
+        SELECT jobs.*, d.state AS webhook_state, d.attempts AS webhook_attempts
+        FROM jobs LEFT JOIN webhook_deliveries d ON d.job_id = jobs.id
+        """
+
     static func decode(_ row: Row) -> Job {
         let status = JobStatus(rawValue: row["status"]) ?? .failed
         var job = Job(
@@ -216,6 +263,11 @@ enum JobRow {
         }
         if let code = row["error_code"] as String? {
             job.error = JobFailure(code: code, message: row["error_message"] ?? "")
+        }
+        if let url = job.webhookURL {
+            // No outbox row yet (the job is not terminal) reads as pending.
+            let state = (row["webhook_state"] as String?).flatMap(WebhookStatus.State.init(rawValue:)) ?? .pending
+            job.webhook = WebhookStatus(url: url, state: state, attempts: row["webhook_attempts"] ?? 0)
         }
         return job
     }
