@@ -772,8 +772,7 @@ enum OpenAPIDocument {
               "payload_too_large",
               "unprocessable_entity",
               "too_many_requests",
-              "internal_server_error",
-              "service_unavailable"
+              "internal_server_error"
             ]
           },
           "message": {

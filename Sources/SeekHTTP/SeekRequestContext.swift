@@ -1,4 +1,5 @@
 import Hummingbird
+import SeekCore
 import SeekStore
 
 /// What a request carries through middleware to its handler.
@@ -19,7 +20,7 @@ public struct SeekRequestContext: RequestContext {
 
     /// The authenticated workspace; only routes behind `AuthMiddleware` call this.
     public func workspaceID() throws -> String {
-        guard let identity else { throw SeekErrorResponse.unauthenticated }
+        guard let identity else { throw SeekError.unauthorized }
         return identity.workspaceID
     }
 }

@@ -6,6 +6,18 @@ import Testing
 @testable import SeekStore
 import SeekTestSupport
 
+/// Runs `body` and checks that it fails with a `SeekError` of `code`.
+func expectSeekError(_ code: SeekError.Code, _ what: String, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("\(what) was allowed")
+    } catch let error as SeekError {
+        #expect(error.code == code, "\(what): \(error)")
+    } catch {
+        Issue.record("\(what) failed with \(error), not a SeekError")
+    }
+}
+
 extension StoreFixture {
     /// The cached balance, checked against the sum of the ledger.
     func checkedBalance(_ workspaceID: String) async throws -> CreditBalance {
@@ -144,11 +156,8 @@ struct SQLiteStoreTests {
         await #expect(throws: SeekError.self) { try await fixture.store.cancel(jobID: queued.id, workspaceID: workspaceID) }
         let running = try await fixture.store.submit(try fixture.submission(workspaceID)).job
         _ = try await fixture.store.claim(limit: 1, runnerID: "r", leaseSeconds: 30)
-        do {
+        await expectSeekError(.conflict, "cancelling a running job") {
             _ = try await fixture.store.cancel(jobID: running.id, workspaceID: workspaceID)
-            Issue.record("a running job was cancelled")
-        } catch let error as SeekError {
-            #expect(error.code == .conflict)
         }
     }
 
@@ -172,11 +181,8 @@ struct SQLiteStoreTests {
         guard case .replayed(let replayed) = again else { Issue.record("not replayed"); return }
         #expect(replayed.id == first.job.id)
         #expect(try await fixture.checkedBalance(workspaceID).reserved == 1)
-        do {
+        await expectSeekError(.unprocessableEntity, "another body under the same Idempotency-Key") {
             _ = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: IdempotencyClaim(key: "order-1", fingerprint: "bbb")))
-            Issue.record("a different body was accepted under the same key")
-        } catch let error as SeekError {
-            #expect(error.code == .unprocessableEntity)
         }
     }
 
@@ -200,11 +206,8 @@ struct SQLiteStoreTests {
         #expect(created.workspace.credits.balance == 100, "a free workspace starts with its monthly grant")
         let workspaceID = created.workspace.id
         let first = try #require(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(created.apiKey)))
-        do {
+        await expectSeekError(.conflict, "revoking the last key") {
             _ = try await fixture.store.revokeKey(workspaceID: workspaceID, keyID: first.keyID)
-            Issue.record("the last key was revoked")
-        } catch let error as SeekError {
-            #expect(error.code == .conflict)
         }
         let second = try await fixture.store.createKey(workspaceID: workspaceID, name: "ci")
         #expect(try await fixture.store.keys(workspaceID: workspaceID).count == 2)

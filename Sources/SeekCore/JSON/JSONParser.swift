@@ -72,11 +72,12 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(Failure) -> JSONValue {
         guard depth <= maxDepth else { throw failure("JSON nested deeper than \(maxDepth) levels") }
         index += 1
-        var object = JSONObjectBuilder()
+        // A repeated key keeps its last value, as most parsers do.
+        var object: OrderedDictionaryOfJSON = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(object.value)
+            return .object(object)
         }
         while true {
             skipWhitespace()
@@ -87,7 +88,7 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            object.set(key, value)
+            object[key] = value
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -96,7 +97,7 @@ public struct JSONParser {
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'") }
             index += 1
-            return .object(object.value)
+            return .object(object)
         }
     }
 
@@ -237,10 +238,4 @@ public struct JSONParser {
     }
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-}
-
-/// Collects object members; a repeated key keeps its last value, as most parsers do.
-private struct JSONObjectBuilder {
-    var value: OrderedDictionaryOfJSON = [:]
-    mutating func set(_ key: String, _ member: JSONValue) { value[key] = member }
 }

@@ -47,12 +47,10 @@ public struct JSONSchema: Sendable {
                 case "pattern": if let text = value.stringValue { patterns.insert(text) }
                 case "patternProperties": value.objectValue?.keys.forEach { patterns.insert($0) }
                 case "$ref": if let text = value.stringValue { refs.append(text) }
-                case "const", "enum", "default", "examples": continue  // data, not schemas
+                case "const", "enum", "default", "examples": continue  // data, not schemas: nothing inside to compile
                 default: break
                 }
-                if key != "const", key != "enum", key != "default", key != "examples" {
-                    collect(value, patterns: &patterns, refs: &refs)
-                }
+                collect(value, patterns: &patterns, refs: &refs)
             }
         case let .array(elements):
             elements.forEach { collect($0, patterns: &patterns, refs: &refs) }

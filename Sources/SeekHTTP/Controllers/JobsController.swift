@@ -28,9 +28,9 @@ struct JobsController {
     }
 
     @Sendable func webhookDeliveries(request: Request, context: SeekRequestContext) async throws -> Response {
-        let id = context.parameters.get("job_uuid") ?? ""
-        guard IDKind.job.matches(id), let attempts = try await store.webhookAttempts(jobID: id, workspaceID: try context.workspaceID()) else {
-            throw SeekError.notFound("Job \(id.prefix(64))")
+        let id = try jobID(context)
+        guard let attempts = try await store.webhookAttempts(jobID: id, workspaceID: try context.workspaceID()) else {
+            throw SeekError.notFound("Job \(id)")
         }
         return JSONResponse.make(["data": .array(attempts.map(presenter.webhookAttempt))])
     }
@@ -103,8 +103,8 @@ struct JobsController {
     }
 
     @Sendable func cancel(request: Request, context: SeekRequestContext) async throws -> Response {
-        let id = try await ownJob(context).id
-        let job = try await store.cancel(jobID: id, workspaceID: try context.workspaceID())
+        // The store answers 404 for a job that is not this workspace's.
+        let job = try await store.cancel(jobID: try jobID(context), workspaceID: try context.workspaceID())
         metrics.recordJob(status: JobStatus.cancelled.rawValue)
         notifier.jobFinished(job.id)
         return JSONResponse.make(presenter.job(job, version: context.apiVersion))
@@ -112,11 +112,16 @@ struct JobsController {
 
     /// The job named in the path, if it is this workspace's; anything else (malformed, foreign) is a 404.
     private func ownJob(_ context: SeekRequestContext) async throws -> Job {
-        let id = context.parameters.get("job_uuid") ?? ""
-        guard IDKind.job.matches(id), let job = try await store.job(id: id, workspaceID: try context.workspaceID()) else {
-            throw SeekError.notFound("Job \(id.prefix(64))")
-        }
+        let id = try jobID(context)
+        guard let job = try await store.job(id: id, workspaceID: try context.workspaceID()) else { throw SeekError.notFound("Job \(id)") }
         return job
+    }
+
+    /// The job id in the path; a malformed one is a 404 like any unknown job.
+    private func jobID(_ context: SeekRequestContext) throws -> String {
+        let id = context.parameters.get("job_uuid") ?? ""
+        guard IDKind.job.matches(id) else { throw SeekError.notFound("Job \(id.prefix(64))") }
+        return id
     }
 }
 

@@ -6,8 +6,6 @@ import SeekCore
 /// Turns any error into the contract's body `{"error", "message", "status", "details"?, "request_id"}`.
 /// The only place where a `SeekError.Code` becomes an HTTP status.
 enum SeekErrorResponse {
-    static let unauthenticated = SeekError.unauthorized
-
     static func status(for code: SeekError.Code) -> HTTPResponse.Status {
         switch code {
         case .badRequest: return .badRequest
@@ -20,7 +18,6 @@ enum SeekErrorResponse {
         case .unprocessableEntity: return .unprocessableContent
         case .tooManyRequests: return .tooManyRequests
         case .internalServerError: return .internalServerError
-        case .serviceUnavailable: return .serviceUnavailable
         }
     }
 
