@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -43,6 +45,8 @@ let package = Package(
             name: "SeekRuntime",
             dependencies: [
                 "SeekCore", "SeekStore", "SeekWorkers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,7 +74,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "SeekTestSupport", dependencies: ["SeekCore", "SeekStore"], path: "Tests/SeekTestSupport"),
+        .target(name: "SeekTestSupport", dependencies: ["SeekCore", "SeekStore", "SeekRuntime"], path: "Tests/SeekTestSupport"),
         .testTarget(name: "SeekCoreTests", dependencies: ["SeekCore"]),
         .testTarget(
             name: "SeekStoreTests",

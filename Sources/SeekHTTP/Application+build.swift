@@ -19,6 +19,9 @@ public func buildApplication(_ configuration: SeekConfiguration, logger: Logger?
     // This process holds the data directory: whatever is still "running" was left by a process that died.
     let orphans = try await store.requeueRunning(leaseExpiredBefore: nil)
     if orphans > 0 { logger.warning("Requeued jobs left running by a previous process", metadata: ["count": "\(orphans)"]) }
+    // Deliveries it was attempting are due again, under the same webhook-id.
+    let interrupted = try await store.releaseWebhookClaims()
+    if interrupted > 0 { logger.warning("Webhook deliveries interrupted by a previous process are due again", metadata: ["count": "\(interrupted)"]) }
 
     let parts = SeekServer(store: store, catalog: .builtIn(), configuration: configuration, logger: logger)
     var app = Application(
@@ -26,8 +29,10 @@ public func buildApplication(_ configuration: SeekConfiguration, logger: Logger?
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "seek"),
         logger: logger
     )
+    // Services stop in reverse order: the runner drains before the sender, which stops before the lock is let go.
     app.addServices(
         HeldResource(lock),
+        parts.webhookSender,
         parts.runner,
         LeaseReaper(store: store, notifier: parts.notifier, logger: logger)
     )
@@ -41,6 +46,8 @@ public struct SeekServer: Sendable {
     public let notifier = JobNotifier()
     public let metrics = SeekMetrics()
     public let runner: JobRunner
+    public let webhookSender: WebhookSender
+    let addressGuard: WebhookAddressGuard
     let presenter: Presenter
 
     public init(store: any SeekStore, catalog: WorkerCatalog, configuration: SeekConfiguration, logger: Logger) {
@@ -52,6 +59,11 @@ public struct SeekServer: Sendable {
             configuration: RunnerConfiguration(concurrency: configuration.concurrency, leaseSeconds: configuration.leaseSeconds,
                                                shutdownGrace: configuration.shutdownGrace),
             observer: metrics.runnerObserver, logger: logger)
+        self.addressGuard = WebhookAddressGuard(resolver: configuration.hostResolver,
+                                                allowPrivateTargets: configuration.webhooks.allowPrivateTargets)
+        self.webhookSender = WebhookSender(
+            store: store, notifier: notifier, addressGuard: addressGuard, transport: HTTPWebhookTransport(),
+            configuration: configuration.webhooks, observer: metrics.webhookObserver, logger: logger)
     }
 
     /// Every route, behind the middleware chain.
@@ -66,7 +78,8 @@ public struct SeekServer: Sendable {
             .add(middleware: AuthMiddleware(store: store, usage: KeyUsageRecorder(store: store)))
         AccountController(store: store, presenter: presenter).register(in: v1)
         WorkersController(catalog: catalog, presenter: presenter).register(in: v1)
-        JobsController(store: store, catalog: catalog, notifier: notifier, presenter: presenter, metrics: metrics).register(in: v1)
+        JobsController(store: store, catalog: catalog, notifier: notifier, addressGuard: addressGuard, presenter: presenter,
+                       metrics: metrics).register(in: v1)
         return router
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SeekCore
+import SeekRuntime
 import SeekStore
 
 /// Everything `seek serve` can be told, from flags or `SEEK_*` variables.
@@ -17,6 +18,9 @@ public struct SeekConfiguration: Sendable {
     public var leaseSeconds = 30.0
     /// See `SQLiteStore.defaultCommitDelay`.
     public var commitDelay = SQLiteStore.defaultCommitDelay
+    public var webhooks = WebhookConfiguration()
+    /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
+    public var hostResolver: any HostResolver = SystemHostResolver()
 
     public init() {}
 }

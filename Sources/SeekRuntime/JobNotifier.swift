@@ -12,6 +12,8 @@ public final class JobNotifier: Sendable {
     private let wakeContinuation: AsyncStream<Void>.Continuation
     /// Yields whenever jobs may be ready to claim; consumed by one runner.
     public let wakeups: AsyncStream<Void>
+    /// Rings when a webhook enters the outbox or a delivery slot frees up; waited on by the webhook sender.
+    public let webhooks = Doorbell()
 
     public init() {
         (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -20,6 +22,11 @@ public final class JobNotifier: Sendable {
     /// New jobs are queued, or slots freed up: look for work.
     public func wakeRunner() {
         wakeContinuation.yield()
+    }
+
+    /// A job reached a terminal state with a webhook to deliver.
+    public func webhookQueued() {
+        webhooks.ring()
     }
 
     /// A job reached a terminal state.

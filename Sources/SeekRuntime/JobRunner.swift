@@ -122,6 +122,7 @@ public final class JobRunner: Service {
             do {
                 if try await store.finish(job, runnerID: runnerID, outcome: outcome, finishedAt: Date()) {
                     observer.jobFinished(job.workerID, outcome.status.rawValue, runSeconds)
+                    if job.webhookURL != nil { notifier.webhookQueued() }
                     notifier.jobFinished(job.id)
                 }
                 return

@@ -48,11 +48,26 @@ public protocol JobStore: Sendable {
     func returnToQueue(_ job: ClaimedJob, runnerID: String) async throws
     /// Returns jobs whose lease expired to the queue; `nil` returns every running job (a single node's restart).
     func requeueRunning(leaseExpiredBefore: Date?) async throws -> Int
-    /// Every delivery attempt of the job's webhook, oldest first; nil if the job is not this workspace's.
-    func webhookAttempts(jobID: String, workspaceID: String) async throws -> [WebhookAttempt]?
     /// Queued and running counts, for metrics.
     func queueCounts() async throws -> (queued: Int, running: Int)
 }
 
+/// The webhook outbox. Deliveries enter it in the commit that makes their job terminal (see `JobStore`).
+public protocol WebhookStore: Sendable {
+    /// Takes up to `limit` due deliveries, oldest due first, for one attempt each. Their next attempt moves
+    /// `leaseSeconds` ahead, so a delivery whose sender dies is tried again, with the same id, not lost.
+    func claimDueWebhooks(now: Date, limit: Int, leaseSeconds: Double) async throws -> [WebhookDelivery]
+    /// Logs an attempt and moves its delivery on (delivered, retry at a time, failed) in one commit.
+    func recordWebhookAttempt(deliveryID: String, attempt: WebhookAttempt, next: WebhookNextStep) async throws
+    /// When the earliest pending delivery falls due; nil when none is pending.
+    func nextWebhookDue() async throws -> Date?
+    /// Makes every claimed delivery due now: they were claimed by a process that died (a single node's restart).
+    func releaseWebhookClaims() async throws -> Int
+    /// Every delivery attempt of the job's webhook, oldest first; nil if the job is not this workspace's.
+    func webhookAttempts(jobID: String, workspaceID: String) async throws -> [WebhookAttempt]?
+    /// Deliveries still pending (waiting, in flight or between retries), for metrics.
+    func pendingWebhookCount() async throws -> Int
+}
+
 /// Everything the server needs from storage.
-public typealias SeekStore = WorkspaceStore & LedgerStore & JobStore
+public typealias SeekStore = WorkspaceStore & LedgerStore & JobStore & WebhookStore

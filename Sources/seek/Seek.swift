@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SeekCore
 import SeekHTTP
+import SeekRuntime
 import SeekStore
 
 @main
@@ -57,6 +58,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("commit-delay-ms"),
             help: "Longest a commit waits for more writes while commits run back to back (env SEEK_COMMIT_DELAY_MS, default 2; 0 disables).")
     var commitDelayMs: Double?
+    @Flag(name: .customLong("allow-private-webhooks"),
+          help: "Deliver webhooks to loopback and private addresses too, for tests and private networks (env SEEK_ALLOW_PRIVATE_WEBHOOKS=1).")
+    var allowPrivateWebhooks = false
+    @Option(name: .customLong("webhook-retry-schedule"),
+            help: "Seconds between webhook attempts, comma-separated (env SEEK_WEBHOOK_RETRY_SCHEDULE, default 5,30,300).")
+    var webhookRetrySchedule: String?
+    @Option(name: .customLong("webhook-concurrency"), help: "Webhook attempts in flight at once (env SEEK_WEBHOOK_CONCURRENCY, default 64).")
+    var webhookConcurrency: Int?
 
     func run() async throws {
         var configuration = SeekConfiguration()
@@ -75,6 +84,19 @@ struct Serve: AsyncParsableCommand {
         if let delay = commitDelayMs ?? Environment.value("SEEK_COMMIT_DELAY_MS").flatMap(Double.init) {
             guard (0...100).contains(delay) else { throw ValidationError("The commit delay must be 0 to 100 ms.") }
             configuration.commitDelay = delay / 1000
+        }
+        configuration.webhooks.allowPrivateTargets = allowPrivateWebhooks
+            || ["1", "true", "yes"].contains(Environment.value("SEEK_ALLOW_PRIVATE_WEBHOOKS")?.lowercased() ?? "")
+        if let schedule = webhookRetrySchedule ?? Environment.value("SEEK_WEBHOOK_RETRY_SCHEDULE") {
+            do {
+                configuration.webhooks.retrySchedule = try RetrySchedule(parsing: schedule)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+        if let slots = try webhookConcurrency ?? Environment.value("SEEK_WEBHOOK_CONCURRENCY").map({ try Self.integer($0, "SEEK_WEBHOOK_CONCURRENCY") }) {
+            guard (1...1024).contains(slots) else { throw ValidationError("Webhook concurrency must be 1 to 1024.") }
+            configuration.webhooks.concurrency = slots
         }
         let levelName = logLevel ?? Environment.value("SEEK_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }

@@ -227,6 +227,31 @@ struct APITests {
         }
     }
 
+    @Test("a webhook aimed at a private address is refused at submit with a 400 that says why", arguments: [
+        "http://127.0.0.1/h", "http://2130706433/h", "https://[::1]/h", "http://localhost:8080/h", "http://169.254.169.254/latest/",
+        "http://internal.test/h",
+    ])
+    func privateWebhookRefused(_ url: String) async throws {
+        let api = try await APIFixture()
+        try await api.test { client in
+            let response = try await client.call(.post, "/v1/workers/echo/jobs", key: api.key, body: #"{"webhook":"\#(url)"}"#)
+            #expect(response.status == 400)
+            #expect(response.json.errorCode == "bad_request")
+            #expect(response.json["message"]?.stringValue?.contains("only delivered to public addresses") == true)
+            #expect(try await client.call(.get, "/v1/jobs", key: api.key).json["data"]?.arrayValue?.isEmpty == true, "a refused job was kept")
+        }
+    }
+
+    @Test("a public webhook host is accepted, and so is a name that does not resolve yet (each attempt checks again)",
+          arguments: ["https://example.com/hook", "http://93.184.216.34:8080/h", "https://not-yet.example.invalid/h"])
+    func publicWebhookAccepted(_ url: String) async throws {
+        let api = try await APIFixture()
+        try await api.test { client in
+            let response = try await client.call(.post, "/v1/workers/echo/jobs", key: api.key, body: #"{"webhook":"\#(url)"}"#)
+            #expect(response.status == 202)
+        }
+    }
+
     @Test("a body over 1 MiB is a 413")
     func tooLarge() async throws {
         let api = try await APIFixture()

@@ -278,4 +278,58 @@ struct SQLiteStoreTests {
         #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: workspaceID) == [])
         #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: try await fixture.workspace(credits: 1)) == nil)
     }
+
+    @Test("claiming a delivery hides it until its attempt is logged; a retry waits; a restart makes claimed ones due again")
+    func webhookClaims() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        let job = try await fixture.jobWithWebhook(workspaceID, url: "https://example.com/h")
+        let now = Date()
+        let claimed = try await fixture.store.claimDueWebhooks(now: now, limit: 10, leaseSeconds: 40)
+        let delivery = try #require(claimed.first)
+        #expect(claimed.count == 1)
+        #expect(delivery.jobID == job.id && delivery.url == "https://example.com/h" && delivery.event == "job.cancelled")
+        #expect(delivery.attemptsMade == 0)
+        #expect(delivery.secrets == (try await fixture.store.webhookSecrets(workspaceID: workspaceID)))
+        #expect(try JSONParser.parse(delivery.payload)["job_uuid"] == .string(job.id))
+        #expect(try await fixture.store.claimDueWebhooks(now: now, limit: 10, leaseSeconds: 40).isEmpty, "claimed twice")
+        #expect(try await fixture.store.pendingWebhookCount() == 1)
+
+        let retryAt = now.addingTimeInterval(5)
+        try await fixture.store.recordWebhookAttempt(
+            deliveryID: delivery.id, attempt: WebhookAttempt(attemptedAt: now, statusCode: 500, error: "HTTP 500", durationMs: 3),
+            next: .retry(at: retryAt))
+        #expect(try await fixture.store.nextWebhookDue()?.timeIntervalSince(retryAt).magnitude ?? 1 < 0.002)
+        #expect(try await fixture.store.claimDueWebhooks(now: now.addingTimeInterval(4.9), limit: 10, leaseSeconds: 40).isEmpty)
+        let retried = try await fixture.store.claimDueWebhooks(now: retryAt, limit: 10, leaseSeconds: 40)
+        #expect(retried.map(\.id) == [delivery.id], "a retry keeps its webhook-id")
+        #expect(retried.first?.attemptsMade == 1)
+        #expect(try await fixture.store.job(id: job.id, workspaceID: workspaceID)?.webhook?.state == .pending)
+
+        // The process dies mid-attempt: on restart the claimed delivery is due again, same id.
+        #expect(try await fixture.store.releaseWebhookClaims() == 1)
+        let again = try await fixture.store.claimDueWebhooks(now: Date(), limit: 10, leaseSeconds: 40)
+        #expect(again.map(\.id) == [delivery.id])
+        try await fixture.store.recordWebhookAttempt(
+            deliveryID: delivery.id, attempt: WebhookAttempt(attemptedAt: Date(), statusCode: 204, error: nil, durationMs: 2), next: .delivered)
+        #expect(try await fixture.store.job(id: job.id, workspaceID: workspaceID)?.webhook == WebhookStatus(url: "https://example.com/h",
+                                                                                                           state: .delivered, attempts: 2))
+        #expect(try await fixture.store.webhookAttempts(jobID: job.id, workspaceID: workspaceID)?.map(\.statusCode) == [500, 204])
+        #expect(try await fixture.store.pendingWebhookCount() == 0)
+        #expect(try await fixture.store.nextWebhookDue() == nil)
+        #expect(try await fixture.store.releaseWebhookClaims() == 0)
+    }
+
+    @Test("due deliveries are claimed oldest first, at most the limit")
+    func webhookClaimOrder() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.workspace(credits: 10)
+        var jobs: [String] = []
+        for index in 0..<3 { jobs.append(try await fixture.jobWithWebhook(workspaceID, url: "https://example.com/\(index)").id) }
+        let later = Date().addingTimeInterval(1)
+        let first = try await fixture.store.claimDueWebhooks(now: later, limit: 2, leaseSeconds: 40)
+        let second = try await fixture.store.claimDueWebhooks(now: later, limit: 2, leaseSeconds: 40)
+        #expect(first.map(\.jobID) == Array(jobs.prefix(2)))
+        #expect(second.map(\.jobID) == [jobs[2]])
+    }
 }

@@ -31,5 +31,10 @@ public struct StoreFixture: Sendable {
         guard let workspace = try await store.workspace(id: workspaceID) else { throw SeekError.notFound("Workspace \(workspaceID)") }
         return (workspace.credits, try await store.ledgerSum(workspaceID: workspaceID))
     }
-}
 
+    /// A job that ended (cancelled) with a webhook to `url`: one delivery in the outbox.
+    public func jobWithWebhook(_ workspaceID: String, url: String) async throws -> Job {
+        let job = try await store.submit(try submission(workspaceID, input: ["webhook": .string(url)])).job
+        return try await store.cancel(jobID: job.id, workspaceID: workspaceID)
+    }
+}

@@ -102,6 +102,16 @@ class Client:
             time.sleep(0.05)
         raise AssertionError(f"job {job_id} still {job['status']}")
 
+    def wait_webhook(self, job_id, state="delivered", limit=60):
+        """Waits until the job's webhook reaches `state`; the receiver sees a request before Seek logs it."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            job = self.job(job_id)
+            if (job.get("webhook") or {}).get("state") == state:
+                return job
+            time.sleep(0.05)
+        raise AssertionError(f"job {job_id}'s webhook is {job.get('webhook')}")
+
     def ledger(self):
         entries, cursor = [], None
         while True:
@@ -142,3 +152,70 @@ def balance_matches_ledger(client: Client):
     reserved = sum(moves[e["type"]][1] * e["amount"] for e in entries)
     assert (page["balance"], page["reserved"]) == (balance, reserved)
     return entries
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that records every request; `respond(attempt, headers)` picks the
+    status, where `attempt` counts this webhook-id's requests from 1."""
+
+    def __init__(self, respond=lambda attempt, headers: 200):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests = []
+        self.changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with receiver.changed:
+                    attempt = 1 + sum(1 for r in receiver.requests if r["headers"].get("webhook-id") == headers.get("webhook-id"))
+                    status = respond(attempt, headers)
+                    receiver.requests.append({"at": time.monotonic(), "headers": headers, "body": body, "status": status})
+                    receiver.changed.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def wait_until(self, predicate, limit: float = 60):
+        """Waits, on the receiver's own notifications, until `predicate(requests)` holds."""
+        deadline = time.monotonic() + limit
+        with self.changed:
+            while not predicate(self.requests):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"receiver condition not met; {len(self.requests)} requests so far")
+                self.changed.wait(remaining)
+            return list(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receivers():
+    made = []
+
+    def _make(respond=lambda attempt, headers: 200):
+        receiver = Receiver(respond)
+        made.append(receiver)
+        return receiver
+    yield _make
+    for receiver in made:
+        receiver.close()

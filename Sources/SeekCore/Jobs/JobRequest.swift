@@ -47,9 +47,7 @@ public struct JobRequest: Sendable, Equatable {
     }
 
     private static func checkedWebhook(_ url: String) throws(SeekError) -> String {
-        guard url.utf8.count <= 2048, let parsed = URLComponents(string: url), let scheme = parsed.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
-        else {
+        guard url.utf8.count <= 2048, (try? WebhookTarget(url: url)) != nil else {
             throw SeekError(.badRequest, "webhook must be an absolute http(s) URL of at most 2048 characters.")
         }
         return url

@@ -15,6 +15,7 @@ struct JobsController {
     let store: any SeekStore
     let catalog: WorkerCatalog
     let notifier: JobNotifier
+    let addressGuard: WebhookAddressGuard
     let presenter: Presenter
     let metrics: SeekMetrics
     let inFlight = IdempotencyGate()
@@ -45,6 +46,7 @@ struct JobsController {
             throw SeekError(.unprocessableEntity, "The input does not match the input schema of worker \(entry.manifest.id).", details: violations)
         }
         let plan = try JobPlan(request: jobRequest, manifest: entry.manifest)
+        if let webhook = jobRequest.webhook { try await addressGuard.checkAtSubmit(webhook) }
         var idempotency: IdempotencyClaim?
         if let key = request.headers[.idempotencyKey] {
             try Idempotency.validate(key)
@@ -106,6 +108,7 @@ struct JobsController {
         // The store answers 404 for a job that is not this workspace's.
         let job = try await store.cancel(jobID: try jobID(context), workspaceID: try context.workspaceID())
         metrics.recordJob(status: JobStatus.cancelled.rawValue)
+        if job.webhook != nil { notifier.webhookQueued() }
         notifier.jobFinished(job.id)
         return JSONResponse.make(presenter.job(job, version: context.apiVersion))
     }

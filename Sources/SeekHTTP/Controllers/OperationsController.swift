@@ -5,7 +5,7 @@ import SeekStore
 
 /// `GET /healthz`, `GET /metrics` and `GET /v1/openapi.json`: no key needed.
 struct OperationsController {
-    let store: any JobStore
+    let store: any JobStore & WebhookStore
     let metrics: SeekMetrics
 
     func register(in router: Router<SeekRequestContext>) {

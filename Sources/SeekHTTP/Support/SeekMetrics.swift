@@ -8,6 +8,7 @@ public final class SeekMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let queueDepth: Gauge
     private let jobsRunning: Gauge
+    private let webhooksPending: Gauge
     private static let requestBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                                                        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                                                        .seconds(1), .seconds(5), .seconds(30), .seconds(60)]
@@ -16,6 +17,8 @@ public final class SeekMetrics: Sendable {
     public init() {
         queueDepth = registry.makeGauge(name: "seek_queue_depth", help: "Jobs waiting in the queue.")
         jobsRunning = registry.makeGauge(name: "seek_jobs_running", help: "Jobs being run.")
+        webhooksPending = registry.makeGauge(name: "seek_webhook_deliveries_pending",
+                                             help: "Webhook deliveries not yet delivered or failed (waiting, in flight or between retries).")
     }
 
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
@@ -40,11 +43,41 @@ public final class SeekMetrics: Sendable {
         }
     }
 
+    private static let webhookBuckets: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    /// The webhook sender's sink: attempts by result, deliveries settled, attempt durations, and the
+    /// lag from a job's end to its webhook's first attempt.
+    var webhookObserver: WebhookObserver {
+        WebhookObserver { [self] report in
+            let result = switch report.result {
+            case let .answered(code): "\(code / 100)xx"
+            case .notAnswered: "error"
+            }
+            registry.makeCounter(name: "seek_webhook_attempts_total", labels: [("result", result)],
+                                 help: "Webhook delivery attempts by result (2xx, 4xx, 5xx, error: refused, timeout or no connection).")
+                .increment()
+            let outcome = switch report.next {
+            case .delivered: "delivered"
+            case .retry: "retry"
+            case .failed: "failed"
+            }
+            registry.makeCounter(name: "seek_webhook_attempt_outcomes_total", labels: [("outcome", outcome)],
+                                 help: "What followed each attempt: delivered, a retry scheduled, or failed for good.").increment()
+            registry.makeValueHistogram(name: "seek_webhook_attempt_duration_seconds", buckets: Self.webhookBuckets,
+                                        help: "How long webhook attempts took.").record(report.durationSeconds)
+            if let lag = report.firstAttemptLagSeconds {
+                registry.makeValueHistogram(name: "seek_webhook_first_attempt_lag_seconds", buckets: Self.webhookBuckets,
+                                            help: "From a job's terminal state to its webhook's first attempt.").record(lag)
+            }
+        }
+    }
+
     /// Prometheus text, with the queue gauges read from the store at scrape time.
-    func render(store: any JobStore) async throws -> String {
+    func render(store: any JobStore & WebhookStore) async throws -> String {
         let counts = try await store.queueCounts()
         queueDepth.set(Double(counts.queued))
         jobsRunning.set(Double(counts.running))
+        webhooksPending.set(Double(try await store.pendingWebhookCount()))
         return registry.emitToString()
     }
 }

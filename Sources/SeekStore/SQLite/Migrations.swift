@@ -127,6 +127,12 @@ enum SQLiteMigrations {
                 CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, seq);
                 """)
         }
+        migrator.registerMigration("v4-webhook-claims") { db in
+            try db.execute(sql: """
+                -- Set while a sender holds a delivery for an attempt; a restart makes such deliveries due at once.
+                ALTER TABLE webhook_deliveries ADD COLUMN claimed_at INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -173,30 +173,6 @@ extension SQLiteStore: JobStore {
         }
     }
 
-    /// Puts a job's webhook in the outbox, in the caller's transaction: the job becomes terminal and
-    /// its webhook exists, or neither.
-    private static func enqueueWebhook(url: String, workspaceID: String, jobID: String, payload: JSONValue, event: String, at now: Date,
-                                       in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO webhook_deliveries (id, workspace_id, job_id, url, event, payload, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [IDKind.whd.make(now: now), workspaceID, jobID, url, event, payload.serializedString, now.storedMillis,
-                                     now.storedMillis])
-    }
-
-    public func webhookAttempts(jobID: String, workspaceID: String) async throws -> [WebhookAttempt]? {
-        try await read { db in
-            guard try Self.fetchJob(id: jobID, workspaceID: workspaceID, in: db) != nil else { return nil }
-            return try Row.fetchAll(db, sql: """
-                SELECT a.* FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-                WHERE d.job_id = ? ORDER BY a.seq
-                """, arguments: [jobID]).map { row in
-                WebhookAttempt(attemptedAt: row.date("attempted_at") ?? Date(), statusCode: row["status_code"], error: row["error"],
-                               durationMs: row["duration_ms"])
-            }
-        }
-    }
-
     private static func settle(reserved: Int, charged: Int, workspaceID: String, jobID: String, workerID: String, at now: Date,
                                in db: Database) throws {
         for (type, amount) in Settlement.entries(reserved: reserved, charged: charged) {

@@ -115,12 +115,15 @@ extension SQLiteStore: WorkspaceStore {
 
     public func webhookSecrets(workspaceID: String) async throws -> WebhookSecrets {
         if let stored = try await read({ db in try Self.loadSecrets(workspaceID: workspaceID, in: db) }) { return stored }
-        return try await writer.write { db in
-            if let stored = try Self.loadSecrets(workspaceID: workspaceID, in: db) { return stored }
-            let made = WebhookSecrets(current: .generate())
-            try Self.saveSecrets(made, workspaceID: workspaceID, in: db)
-            return made
-        }
+        return try await writer.write { db in try Self.secrets(workspaceID: workspaceID, in: db) }
+    }
+
+    /// The workspace's secrets, made now if the workspace predates them.
+    static func secrets(workspaceID: String, in db: Database) throws -> WebhookSecrets {
+        if let stored = try loadSecrets(workspaceID: workspaceID, in: db) { return stored }
+        let made = WebhookSecrets(current: .generate())
+        try saveSecrets(made, workspaceID: workspaceID, in: db)
+        return made
     }
 
     public func rotateWebhookSecret(workspaceID: String) async throws -> WebhookSecrets {

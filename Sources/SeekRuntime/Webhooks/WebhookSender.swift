@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import SeekCore
+import SeekStore
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers the outbox: claims due deliveries, makes one signed attempt each (at most `concurrency`
+/// at once), logs it and schedules the retry. Deliveries are claimed in the store, so a crash at
+/// any point leaves each one due again with the same webhook-id: at least once, never lost.
+public final class WebhookSender: Service {
+    private let store: any WebhookStore
+    private let notifier: JobNotifier
+    private let addressGuard: WebhookAddressGuard
+    private let transport: any WebhookTransport
+    private let configuration: WebhookConfiguration
+    private let observer: WebhookObserver
+    private let logger: Logger
+
+    private let inFlight = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    /// The last claim filled every free slot, so more may be due: a finished attempt should wake the loop.
+    private let saturated = Atomic<Bool>(false)
+
+    public init(store: any WebhookStore, notifier: JobNotifier, addressGuard: WebhookAddressGuard, transport: any WebhookTransport,
+                configuration: WebhookConfiguration, observer: WebhookObserver = .none, logger: Logger) {
+        self.store = store
+        self.notifier = notifier
+        self.addressGuard = addressGuard
+        self.transport = transport
+        self.configuration = configuration
+        self.observer = observer
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            // Attempts in flight end within their timeout; the group waits for them before the transport closes.
+            await withDiscardingTaskGroup { group in
+                await self.dispatch(into: &group)
+            }
+            await self.transport.shutdown()
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .sequentiallyConsistent)
+            self.notifier.webhooks.ring()
+        }
+    }
+
+    private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) || Task.isCancelled }
+
+    /// The claim loop: fill free slots with due deliveries, then sleep until the next one is due,
+    /// a webhook is queued or a slot frees up.
+    private func dispatch(into group: inout DiscardingTaskGroup) async {
+        while !isStopping {
+            let free = configuration.concurrency - inFlight.load(ordering: .relaxed)
+            var sleep = configuration.pollInterval
+            if free > 0 {
+                do {
+                    let due = try await store.claimDueWebhooks(now: Date(), limit: free, leaseSeconds: configuration.claimSeconds)
+                    saturated.store(due.count == free, ordering: .relaxed)
+                    for delivery in due {
+                        inFlight.add(1, ordering: .relaxed)
+                        group.addTask { await self.attempt(delivery) }
+                    }
+                    // Fewer than asked for: nothing else is due now, so sleep until the earliest retry.
+                    if due.count < free { sleep = try await timeUntilNextDue() }
+                    else { continue }
+                } catch {
+                    logger.error("Claiming webhook deliveries failed", metadata: ["error": "\(error)"])
+                }
+            }
+            await notifier.webhooks.wait(timeout: sleep)
+        }
+    }
+
+    private func timeUntilNextDue() async throws -> Duration {
+        guard let next = try await store.nextWebhookDue() else { return configuration.pollInterval }
+        let seconds = min(configuration.pollInterval.seconds, max(0, next.timeIntervalSinceNow))
+        return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+    }
+
+    /// One attempt: check the target again, send, log the attempt and schedule what comes next.
+    private func attempt(_ delivery: WebhookDelivery) async {
+        var wakeLoop = true
+        defer {
+            inFlight.subtract(1, ordering: .relaxed)
+            if wakeLoop { notifier.webhooks.ring() }
+        }
+        let started = Date()
+        let clock = ContinuousClock()
+        let startInstant = clock.now
+        let result: WebhookAttemptResult
+        do {
+            let pinned = try await addressGuard.pin(delivery.url)
+            result = await transport.post(url: delivery.url, pinned: pinned, headers: delivery.headers(at: started), body: delivery.payload,
+                                          timeout: configuration.timeout)
+        } catch {
+            result = .notAnswered(error.description)
+        }
+        let elapsed = clock.now - startInstant
+        let next = WebhookNextStep.after(result, attemptsMade: delivery.attemptsMade + 1, at: Date(), schedule: configuration.retrySchedule)
+        let logged = WebhookAttempt(attemptedAt: started, statusCode: result.statusCode, error: result.errorText,
+                                    durationMs: Int(elapsed.milliseconds))
+        await record(delivery, logged, next)
+        // Wake the claim loop only when it may have work: deliveries left waiting for a slot, or a retry
+        // that may fall due before the loop's own timer.
+        if case .retry = next {} else { wakeLoop = saturated.load(ordering: .relaxed) }
+        observer.attempted(WebhookAttemptReport(
+            result: result, next: next, durationSeconds: elapsed.seconds,
+            firstAttemptLagSeconds: delivery.attemptsMade == 0 ? started.timeIntervalSince(delivery.createdAt) : nil))
+        if case .failed = next {
+            logger.warning("Webhook delivery failed for good", metadata: [
+                "delivery": "\(delivery.id)", "job": "\(delivery.jobID)", "attempts": "\(delivery.attemptsMade + 1)",
+            ])
+        }
+    }
+
+    /// Stores an attempt, retrying a failing store a few times; if it never succeeds the claim runs
+    /// out and the delivery is attempted again with the same id.
+    private func record(_ delivery: WebhookDelivery, _ attempt: WebhookAttempt, _ next: WebhookNextStep) async {
+        for retry in 1...5 {
+            do {
+                try await store.recordWebhookAttempt(deliveryID: delivery.id, attempt: attempt, next: next)
+                return
+            } catch {
+                logger.error("Recording a webhook attempt failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(100 * retry))
+            }
+        }
+    }
+}
