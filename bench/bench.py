@@ -25,7 +25,7 @@ SEEK = Path(os.environ.get("SEEK_BIN", ROOT / ".build" / "release" / "seek"))
 
 SUBMIT_LUA = """
 wrk.method = "POST"
-wrk.body = '{"n":1}'
+wrk.body = '%(body)s'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["X-Api-Key"] = "%(key)s"
 %(pace)s
@@ -39,7 +39,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, concurrency, wrap=()):
+    def __init__(self, concurrency, wrap=(), flags=()):
         self.wrapped = bool(wrap)
         self.dir = Path(tempfile.mkdtemp(prefix="seek-bench-"))
         self.port = free_port()
@@ -48,7 +48,7 @@ class Server:
         self.key = json.loads(out.stdout)["api_key"]
         env = {**os.environ, "SEEK_LOG_LEVEL": "error"}
         self.process = subprocess.Popen([*wrap, str(SEEK), "serve", "--data-dir", str(self.dir), "--port", str(self.port),
-                                         "--concurrency", str(concurrency)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                         "--concurrency", str(concurrency), *flags], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -87,13 +87,13 @@ class Server:
         return rows
 
 
-def wrk(url, key=None, connections=64, seconds=10, pace_ms=None, threads=1):
+def wrk(url, key=None, connections=64, seconds=10, pace_ms=None, threads=1, body='{"n":1}'):
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     script = None
     if key:
         pace = f"function delay() return {pace_ms} end" if pace_ms else ""
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(SUBMIT_LUA % {"key": key, "pace": pace})
+        script.write(SUBMIT_LUA % {"key": key, "pace": pace, "body": body})
         script.close()
         args += ["-s", script.name]
     out = subprocess.run(args + [url], check=True, capture_output=True, text=True).stdout

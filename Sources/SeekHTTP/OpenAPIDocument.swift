@@ -458,6 +458,7 @@ enum OpenAPIDocument {
     "/v1/workers/{worker_id}/jobs": {
       "post": {
         "summary": "Submit a job (async)",
+        "description": "The body is the worker's input plus the control keys webhook, priority, timeout_s and max_credits. A webhook must be an http(s) URL whose host is public: loopback, private, link-local and other internal addresses, in any spelling or through DNS, get a 400 unless the operator allows private webhooks. When the job ends, the webhook gets one POST signed with X-SeekAPI-Signature and the Standard Webhooks headers, retried after 5 s, 30 s and 5 min until a 2xx.",
         "operationId": "submitJob",
         "responses": {
           "200": {
