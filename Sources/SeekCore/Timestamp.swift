@@ -34,4 +34,16 @@ public enum Timestamp {
     public static func json(_ date: Date?) -> JSONValue {
         date.map { .string(format($0)) } ?? .null
     }
+
+    /// Reads an RFC 3339 date-time (`2026-03-01T00:00:00Z`, fractions and offsets allowed) or a date
+    /// (`2026-03-01`, midnight UTC), as query filters take them; nil for anything else.
+    public static func parse(_ text: String) -> Date? {
+        if StringFormat.date.accepts(text) {
+            return parse(text + "T00:00:00Z")
+        }
+        guard StringFormat.dateTime.accepts(text) else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = text.contains(".") ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        return formatter.date(from: text.uppercased())
+    }
 }

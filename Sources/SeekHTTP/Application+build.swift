@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import SeekCore
@@ -49,11 +50,15 @@ public struct SeekServer: Sendable {
     public let webhookSender: WebhookSender
     let addressGuard: WebhookAddressGuard
     let presenter: Presenter
+    let limiter: RateLimiter?
+    let now: @Sendable () -> Date
 
     public init(store: any SeekStore, catalog: WorkerCatalog, configuration: SeekConfiguration, logger: Logger) {
         self.store = store
         self.catalog = catalog
         self.presenter = Presenter(creditPrice: configuration.creditPrice)
+        self.limiter = configuration.rateLimitsEnabled ? RateLimiter() : nil
+        self.now = configuration.now
         self.runner = JobRunner(
             store: store, catalog: catalog, notifier: notifier,
             configuration: RunnerConfiguration(concurrency: configuration.concurrency, leaseSeconds: configuration.leaseSeconds,
@@ -73,10 +78,13 @@ public struct SeekServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         OperationsController(store: store, metrics: metrics).register(in: router)
-        let v1 = router.group("v1")
+        var v1 = router.group("v1")
             .add(middleware: APIVersionMiddleware())
-            .add(middleware: AuthMiddleware(store: store, usage: KeyUsageRecorder(store: store)))
-        AccountController(store: store, presenter: presenter).register(in: v1)
+            .add(middleware: AuthMiddleware(store: store, usage: KeyUsageRecorder(store: store), limiter: limiter))
+        if let limiter { v1 = v1.add(middleware: RateLimitMiddleware(limiter: limiter)) }
+        v1 = v1.add(middleware: ScopeMiddleware())
+            .add(middleware: MonthlyGrantMiddleware(store: store, now: now))
+        AccountController(store: store, presenter: presenter, now: now).register(in: v1)
         WorkersController(catalog: catalog, presenter: presenter).register(in: v1)
         JobsController(store: store, catalog: catalog, notifier: notifier, addressGuard: addressGuard, presenter: presenter,
                        metrics: metrics).register(in: v1)

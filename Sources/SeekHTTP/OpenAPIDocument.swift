@@ -97,6 +97,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -113,7 +116,7 @@ enum OpenAPIDocument {
     },
     "/v1/me/credits": {
       "get": {
-        "summary": "Credit balance and the ledger, newest first",
+        "summary": "Credit balance and the ledger, newest first, filtered by time and type",
         "operationId": "getCredits",
         "responses": {
           "200": {
@@ -131,6 +134,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -142,6 +148,77 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/Cursor"
+          },
+          {
+            "name": "from",
+            "in": "query",
+            "description": "Entries at or after this time: RFC 3339 or a date (midnight UTC).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "to",
+            "in": "query",
+            "description": "Entries before this time: RFC 3339 or a date (midnight UTC).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "type",
+            "in": "query",
+            "description": "One or more entry types, comma-separated.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "charge,release"
+          }
+        ],
+        "security": [
+          {
+            "ApiKey": []
+          }
+        ]
+      }
+    },
+    "/v1/me/usage": {
+      "get": {
+        "summary": "A month's spending: credits charged and jobs, per worker and per day (UTC)",
+        "operationId": "getUsage",
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Usage"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/SeekVersion"
+          },
+          {
+            "name": "month",
+            "in": "query",
+            "description": "YYYY-MM; this month (UTC) when absent.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "2026-03"
           }
         ],
         "security": [
@@ -171,6 +248,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -205,6 +285,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -238,8 +321,14 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "413": {
             "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -285,11 +374,17 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
           "409": {
             "$ref": "#/components/responses/Conflict"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -327,6 +422,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -361,6 +459,12 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -395,6 +499,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -438,6 +545,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -504,6 +614,9 @@ enum OpenAPIDocument {
           "402": {
             "$ref": "#/components/responses/PaymentRequired"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
@@ -515,6 +628,9 @@ enum OpenAPIDocument {
           },
           "422": {
             "$ref": "#/components/responses/UnprocessableEntity"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -580,6 +696,9 @@ enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -644,6 +763,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -684,6 +806,9 @@ enum OpenAPIDocument {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -720,11 +845,17 @@ enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
           "409": {
             "$ref": "#/components/responses/Conflict"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         },
         "parameters": [
@@ -1428,26 +1559,27 @@ enum OpenAPIDocument {
               "name",
               "rate_limit_per_second",
               "burst",
-              "monthly_credits"
+              "monthly_credits",
+              "credit_line"
             ],
             "properties": {
               "name": {
                 "type": "string"
               },
               "rate_limit_per_second": {
-                "type": [
-                  "integer",
-                  "null"
-                ]
+                "type": "integer",
+                "minimum": 1
               },
               "burst": {
-                "type": [
-                  "integer",
-                  "null"
-                ]
+                "type": "integer",
+                "minimum": 1
               },
               "monthly_credits": {
                 "type": "integer"
+              },
+              "credit_line": {
+                "type": "integer",
+                "minimum": 0
               }
             }
           },
@@ -1530,7 +1662,8 @@ enum OpenAPIDocument {
           "available",
           "data",
           "has_more",
-          "next_cursor"
+          "next_cursor",
+          "credit_line"
         ],
         "properties": {
           "balance": {
@@ -1556,6 +1689,11 @@ enum OpenAPIDocument {
               "string",
               "null"
             ]
+          },
+          "credit_line": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How far below zero available credits may go."
           }
         }
       },
@@ -1591,7 +1729,8 @@ enum OpenAPIDocument {
           "name",
           "prefix",
           "created_at",
-          "last_used_at"
+          "last_used_at",
+          "scope"
         ],
         "properties": {
           "id": {
@@ -1620,6 +1759,13 @@ enum OpenAPIDocument {
               "null"
             ],
             "format": "date-time"
+          },
+          "scope": {
+            "type": "string",
+            "enum": [
+              "full",
+              "read"
+            ]
           }
         }
       },
@@ -1734,6 +1880,87 @@ enum OpenAPIDocument {
             "type": "string",
             "minLength": 1,
             "maxLength": 100
+          },
+          "scope": {
+            "type": "string",
+            "enum": [
+              "full",
+              "read"
+            ],
+            "default": "full",
+            "description": "read keys may only make GET requests."
+          }
+        }
+      },
+      "Usage": {
+        "type": "object",
+        "required": [
+          "month",
+          "credits",
+          "jobs",
+          "by_worker",
+          "by_day"
+        ],
+        "properties": {
+          "month": {
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}$"
+          },
+          "credits": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "jobs": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "by_worker": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "worker",
+                "credits",
+                "jobs"
+              ],
+              "properties": {
+                "worker": {
+                  "type": "string"
+                },
+                "credits": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "jobs": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            }
+          },
+          "by_day": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "date",
+                "credits",
+                "jobs"
+              ],
+              "properties": {
+                "date": {
+                  "type": "string"
+                },
+                "credits": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "jobs": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              }
+            }
           }
         }
       }
@@ -1801,6 +2028,56 @@ enum OpenAPIDocument {
       },
       "UnprocessableEntity": {
         "description": "The input fails the worker's input schema, or an Idempotency-Key was reused with another body.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The API key has the read scope, which allows GET requests only.",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooManyRequests": {
+        "description": "Rate limit exceeded: the key's token bucket (or, without a valid key, the client address's) is empty.",
+        "headers": {
+          "Retry-After": {
+            "description": "Whole seconds (at least 1) after which a request succeeds.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "RateLimit-Limit": {
+            "description": "The bucket's size (the burst).",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "RateLimit-Remaining": {
+            "description": "Requests left in the bucket.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "RateLimit-Reset": {
+            "description": "Seconds until the bucket is full again.",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          }
+        },
         "content": {
           "application/json": {
             "schema": {

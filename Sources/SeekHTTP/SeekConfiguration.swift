@@ -19,6 +19,11 @@ public struct SeekConfiguration: Sendable {
     /// See `SQLiteStore.defaultCommitDelay`.
     public var commitDelay = SQLiteStore.defaultCommitDelay
     public var webhooks = WebhookConfiguration()
+    /// Per-key token buckets and the per-address limit on requests without a valid key; off only for
+    /// benchmarks and trusted networks.
+    public var rateLimitsEnabled = true
+    /// The wall clock, for calendar months (a seam for tests of the month's turn).
+    public var now: @Sendable () -> Date = { Date() }
     /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
     public var hostResolver: any HostResolver = SystemHostResolver()
 

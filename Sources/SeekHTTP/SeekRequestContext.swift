@@ -1,9 +1,10 @@
 import Hummingbird
+import NIOCore
 import SeekCore
 import SeekStore
 
 /// What a request carries through middleware to its handler.
-public struct SeekRequestContext: RequestContext {
+public struct SeekRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Echoed in `X-Request-Id`, every error body and every log line of the request.
     public var requestID = ""
@@ -11,9 +12,16 @@ public struct SeekRequestContext: RequestContext {
     /// Set by `AuthMiddleware`; handlers behind it read it through `workspaceID`.
     public var identity: APIKeyIdentity?
 
+    /// The peer's address, for limiting requests that carry no valid key.
+    public var remoteAddress: SocketAddress?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
+
+    /// The client's IP address (or a placeholder when the transport has none, as in router tests).
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 
     /// Bodies over 1 MiB are refused with 413.
     public var maxUploadSize: Int { 1 << 20 }

@@ -6,7 +6,27 @@ public struct Workspace: Sendable, Equatable {
     public var name: String
     public var plan: Plan
     public var credits: CreditBalance
+    /// Set per workspace on a plan that allows it; otherwise the plan's.
+    public var customRateLimit: RateLimit?
+    /// How far below zero available credits may go (a plan that allows a credit line only).
+    public var creditLine: Int
     public var createdAt: Date
+
+    /// The limit every key of the workspace gets.
+    public var rateLimit: RateLimit { customRateLimit ?? plan.rateLimit }
+}
+
+/// What `seek admin workspace update` changes; nil leaves a setting as it is.
+public struct WorkspaceChange: Sendable {
+    public var plan: Plan?
+    public var rateLimit: RateLimit?
+    public var creditLine: Int?
+
+    public init(plan: Plan? = nil, rateLimit: RateLimit? = nil, creditLine: Int? = nil) {
+        self.plan = plan
+        self.rateLimit = rateLimit
+        self.creditLine = creditLine
+    }
 }
 
 /// What `seek admin workspace create` asks for.
@@ -35,16 +55,56 @@ public struct APIKeyRecord: Sendable, Equatable {
     public var workspaceID: String
     public var name: String
     public var prefix: String
+    public var scope: KeyScope
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
 }
 
-/// Who a request is: the workspace and key an `X-Api-Key` belongs to.
+/// Who a request is: the workspace and key an `X-Api-Key` belongs to, with what the key may do.
 public struct APIKeyIdentity: Sendable, Equatable {
     public var workspaceID: String
     public var keyID: String
     public var lastUsedAt: Date?
+    public var scope: KeyScope
+    /// The workspace's limit, applied to each of its keys separately.
+    public var rateLimit: RateLimit
+    /// Whether the workspace's plan grants credits each month (checked on its first request of a month).
+    public var hasMonthlyGrant: Bool
+}
+
+/// Which ledger entries to list: newest first, after the entry `cursor`, optionally within a time
+/// range (`from` inclusive, `to` exclusive) and of some types only.
+public struct LedgerFilter: Sendable {
+    public var cursor: String?
+    public var limit: Int
+    public var from: Date?
+    public var to: Date?
+    public var types: Set<LedgerEntryType>
+
+    public init(cursor: String? = nil, limit: Int = 50, from: Date? = nil, to: Date? = nil, types: Set<LedgerEntryType> = []) {
+        self.cursor = cursor
+        self.limit = limit
+        self.from = from
+        self.to = to
+        self.types = types
+    }
+}
+
+/// A month's spending: credits charged and jobs charged, per worker and per day (UTC).
+public struct UsageReport: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        /// A worker id or a `YYYY-MM-DD` day.
+        public var key: String
+        public var credits: Int
+        public var jobs: Int
+    }
+
+    public var month: UTCMonth
+    public var credits: Int
+    public var jobs: Int
+    public var byWorker: [Line]
+    public var byDay: [Line]
 }
 
 public struct LedgerEntry: Sendable, Equatable {

@@ -9,7 +9,9 @@ public protocol WorkspaceStore: Sendable {
     func identity(forKeyHash hash: String) async throws -> APIKeyIdentity?
     func keys(workspaceID: String) async throws -> [APIKeyRecord]
     /// Creates a key and returns it with the secret, which is not stored.
-    func createKey(workspaceID: String, name: String) async throws -> (record: APIKeyRecord, key: String)
+    func createKey(workspaceID: String, name: String, scope: KeyScope) async throws -> (record: APIKeyRecord, key: String)
+    /// Moves a workspace to another plan, or sets its own rate limit or credit line where its plan allows.
+    func updateWorkspace(id: String, _ change: WorkspaceChange) async throws -> Workspace
     /// Revokes a key at once; a workspace keeps at least one (409).
     func revokeKey(workspaceID: String, keyID: String) async throws -> APIKeyRecord
     func recordKeyUse(keyID: String, at: Date) async throws
@@ -23,8 +25,13 @@ public protocol WorkspaceStore: Sendable {
 public protocol LedgerStore: Sendable {
     /// Adds credits (`grant` or `topup`) and returns the new balance.
     func addCredits(workspaceID: String, type: LedgerEntryType, amount: Int) async throws -> CreditBalance
-    /// Newest first, after the entry `cursor` (a `txn_` id).
-    func ledger(workspaceID: String, after cursor: String?, limit: Int) async throws -> Page<LedgerEntry>
+    /// Newest first, as the filter says.
+    func ledger(workspaceID: String, filter: LedgerFilter) async throws -> Page<LedgerEntry>
+    /// Opens `month` for a workspace whose plan grants credits: expires the unused rest of the last grant
+    /// and grants the new one, once per month however many requests ask at once. False if already open.
+    func openMonth(workspaceID: String, month: UTCMonth, at date: Date) async throws -> Bool
+    /// What the workspace spent in `month`, per worker and per day.
+    func usage(workspaceID: String, month: UTCMonth) async throws -> UsageReport
     /// The sum of the ledger, computed from the entries (not the cached balance): for audits and tests.
     func ledgerSum(workspaceID: String) async throws -> CreditBalance
 }

@@ -66,6 +66,8 @@ struct Serve: AsyncParsableCommand {
     var webhookRetrySchedule: String?
     @Option(name: .customLong("webhook-concurrency"), help: "Webhook attempts in flight at once (env SEEK_WEBHOOK_CONCURRENCY, default 64).")
     var webhookConcurrency: Int?
+    @Option(name: .customLong("rate-limits"), help: "on or off: per-key and per-address rate limits (env SEEK_RATE_LIMITS, default on).")
+    var rateLimits: String?
 
     func run() async throws {
         var configuration = SeekConfiguration()
@@ -98,6 +100,10 @@ struct Serve: AsyncParsableCommand {
             guard (1...1024).contains(slots) else { throw ValidationError("Webhook concurrency must be 1 to 1024.") }
             configuration.webhooks.concurrency = slots
         }
+        if let limits = rateLimits ?? Environment.value("SEEK_RATE_LIMITS") {
+            guard let enabled = ["on": true, "off": false][limits.lowercased()] else { throw ValidationError("Rate limits are on or off.") }
+            configuration.rateLimitsEnabled = enabled
+        }
         let levelName = logLevel ?? Environment.value("SEEK_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
         configuration.logLevel = level
@@ -123,7 +129,7 @@ struct Admin: AsyncParsableCommand {
 }
 
 struct WorkspaceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "workspace", abstract: "Workspaces.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "workspace", abstract: "Workspaces.", subcommands: [Create.self, Update.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a workspace and print its first API key as JSON.")
@@ -138,6 +144,46 @@ struct WorkspaceCommand: AsyncParsableCommand {
             if let credits, credits < 0 { throw ValidationError("--credits cannot be negative.") }
             let created = try await storage.openStore().createWorkspace(NewWorkspace(name: name, plan: plan, startingCredits: credits))
             print(JSONValue.object(["workspace_id": .string(created.workspace.id), "api_key": .string(created.apiKey)]).serializedString)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a workspace to another plan, or set its own rate limit or credit line (enterprise), and print it as JSON.")
+
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "The workspace id (ws_…).") var id: String
+        @Option(help: "free, pro or enterprise.") var plan: String?
+        @Option(help: "Requests per second per API key (enterprise; with --burst).") var rate: Int?
+        @Option(help: "Burst size per API key (enterprise; with --rate).") var burst: Int?
+        @Option(name: .customLong("credit-line"), help: "How far below zero available credits may go (enterprise; 0 removes it).")
+        var creditLine: Int?
+
+        func run() async throws {
+            var change = WorkspaceChange(creditLine: creditLine)
+            if let plan {
+                guard let named = Plan.named(plan) else { throw ValidationError("Unknown plan \(plan); use free, pro or enterprise.") }
+                change.plan = named
+            }
+            switch (rate, burst) {
+            case let (rate?, burst?): change.rateLimit = RateLimit(perSecond: rate, burst: burst)
+            case (nil, nil): break
+            default: throw ValidationError("--rate and --burst go together.")
+            }
+            guard change.plan != nil || change.rateLimit != nil || change.creditLine != nil else {
+                throw ValidationError("Nothing to change: give --plan, --rate and --burst, or --credit-line.")
+            }
+            let workspace: Workspace
+            do {
+                workspace = try await storage.openStore().updateWorkspace(id: id, change)
+            } catch let error as SeekError {
+                throw ValidationError(error.message)
+            }
+            print(JSONValue.object([
+                "workspace_id": .string(workspace.id), "plan": .string(workspace.plan.name),
+                "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)), "burst": .integer(Int64(workspace.rateLimit.burst)),
+                "credit_line": .integer(Int64(workspace.creditLine)),
+            ]).serializedString)
         }
     }
 }

@@ -20,14 +20,15 @@ struct APIFixture {
     /// Webhook hosts resolve through a script: example.com is public, internal.test is private.
     static let resolver = ScriptedResolver(["example.com": [[.v4(0x5DB8_D822)]], "internal.test": [[.v4(0x5DB8_D822), .v4(0x0A00_0005)]]])
 
-    init(credits: Int = 100) async throws {
+    init(credits: Int? = 100, plan: Plan = .pro, configure: (inout SeekConfiguration) -> Void = { _ in }) async throws {
         fixture = try StoreFixture()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         var configuration = SeekConfiguration()
         configuration.hostResolver = Self.resolver
+        configure(&configuration)
         server = SeekServer(store: fixture.store, catalog: .builtIn(), configuration: configuration, logger: logger)
-        let created = try await fixture.store.createWorkspace(NewWorkspace(name: "acme", plan: .pro, startingCredits: credits))
+        let created = try await fixture.store.createWorkspace(NewWorkspace(name: "acme", plan: plan, startingCredits: credits))
         workspaceID = created.workspace.id
         key = created.apiKey
     }

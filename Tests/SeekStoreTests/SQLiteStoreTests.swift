@@ -114,7 +114,7 @@ struct SQLiteStoreTests {
         #expect(failed?.costCredits == 0)
         #expect(failed?.error == JobFailure(code: "boom", message: "no"))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 17, reserved: 0))
-        let types = try await fixture.store.ledger(workspaceID: workspaceID, after: nil, limit: 10).items.map(\.type)
+        let types = try await fixture.store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 10)).items.map(\.type)
         #expect(types == [.release, .release, .charge, .reserve, .reserve, .grant])
     }
 
@@ -209,7 +209,7 @@ struct SQLiteStoreTests {
         await expectSeekError(.conflict, "revoking the last key") {
             _ = try await fixture.store.revokeKey(workspaceID: workspaceID, keyID: first.keyID)
         }
-        let second = try await fixture.store.createKey(workspaceID: workspaceID, name: "ci")
+        let second = try await fixture.store.createKey(workspaceID: workspaceID, name: "ci", scope: .full)
         #expect(try await fixture.store.keys(workspaceID: workspaceID).count == 2)
         _ = try await fixture.store.revokeKey(workspaceID: workspaceID, keyID: first.keyID)
         #expect(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(created.apiKey)) == nil)
@@ -221,9 +221,9 @@ struct SQLiteStoreTests {
         let fixture = try StoreFixture()
         let workspaceID = try await fixture.workspace(credits: 10)
         for amount in 1...5 { _ = try await fixture.store.addCredits(workspaceID: workspaceID, type: .topup, amount: amount) }
-        let first = try await fixture.store.ledger(workspaceID: workspaceID, after: nil, limit: 4)
+        let first = try await fixture.store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 4))
         #expect(first.items.map(\.amount) == [5, 4, 3, 2])
-        let second = try await fixture.store.ledger(workspaceID: workspaceID, after: first.nextCursor, limit: 4)
+        let second = try await fixture.store.ledger(workspaceID: workspaceID, filter: LedgerFilter(cursor: first.nextCursor, limit: 4))
         #expect(second.items.map(\.amount) == [1, 10])
         #expect(second.nextCursor == nil)
         #expect(try await fixture.checkedBalance(workspaceID).balance == 25)
@@ -331,5 +331,105 @@ struct SQLiteStoreTests {
         let second = try await fixture.store.claimDueWebhooks(now: later, limit: 2, leaseSeconds: 40)
         #expect(first.map(\.jobID) == Array(jobs.prefix(2)))
         #expect(second.map(\.jobID) == [jobs[2]])
+    }
+}
+
+@Suite("Plans, credit lines and usage in the SQLite store")
+struct PlanStoreTests {
+    @Test("a month opens once however many requests ask at its first moment; the balance stays the ledger's sum")
+    func monthOpensOnce() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let workspaceID = try await store.createWorkspace(NewWorkspace(name: "free", plan: .free)).workspace.id
+        _ = try await store.addCredits(workspaceID: workspaceID, type: .topup, amount: 50)
+        let next = UTCMonth(Date()).next
+        let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 { group.addTask { try await store.openMonth(workspaceID: workspaceID, month: next, at: next.start) } }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(opened.filter { $0 }.count == 1)
+        let entries = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(types: [.grant, .expire])).items
+        #expect(entries.map(\.type) == [.grant, .expire, .grant])
+        #expect(entries.map(\.amount) == [100, 100, 100])
+        #expect(entries.first?.createdAt == next.start)
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 150, reserved: 0), "the top-up never expires")
+        #expect(try await store.openMonth(workspaceID: workspaceID, month: next, at: next.start) == false)
+        #expect(try await store.openMonth(workspaceID: workspaceID, month: UTCMonth(Date()), at: Date()) == false, "a past month")
+
+        // A pro workspace opens months without entries.
+        let pro = try await fixture.workspace(credits: 10)
+        #expect(try await store.openMonth(workspaceID: pro, month: next, at: next.start))
+        #expect(try await store.ledger(workspaceID: pro, filter: LedgerFilter()).items.count == 1)
+    }
+
+    @Test("an enterprise credit line lets available credits go to −N and no further; plans bound what may be set")
+    func creditLines() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let workspaceID = try await store.createWorkspace(NewWorkspace(name: "big", plan: .enterprise, startingCredits: 0)).workspace.id
+        await expectSeekError(.paymentRequired, "a job without credits") { _ = try await store.submit(try fixture.submission(workspaceID)) }
+        let updated = try await store.updateWorkspace(id: workspaceID, WorkspaceChange(rateLimit: RateLimit(perSecond: 500, burst: 900),
+                                                                                      creditLine: 3))
+        #expect(updated.creditLine == 3 && updated.rateLimit == RateLimit(perSecond: 500, burst: 900))
+        for _ in 0..<3 { _ = try await store.submit(try fixture.submission(workspaceID)) }
+        await expectSeekError(.paymentRequired, "past the credit line") { _ = try await store.submit(try fixture.submission(workspaceID)) }
+        for job in try await store.claim(limit: 3, runnerID: "r", leaseSeconds: 30) {
+            _ = try await store.finish(job, runnerID: "r", outcome: .completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0)),
+                                       finishedAt: Date())
+        }
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: -3, reserved: 0))
+
+        let pro = try await fixture.workspace(credits: 1)
+        await expectSeekError(.badRequest, "a credit line on pro") { _ = try await store.updateWorkspace(id: pro, WorkspaceChange(creditLine: 5)) }
+        await expectSeekError(.badRequest, "custom limits on pro") {
+            _ = try await store.updateWorkspace(id: pro, WorkspaceChange(rateLimit: RateLimit(perSecond: 1, burst: 1)))
+        }
+        await expectSeekError(.notFound, "an unknown workspace") { _ = try await store.updateWorkspace(id: "ws_nope", WorkspaceChange(plan: .pro)) }
+        let moved = try await store.updateWorkspace(id: workspaceID, WorkspaceChange(plan: .pro))
+        #expect(moved.plan == .pro && moved.creditLine == 0 && moved.customRateLimit == nil, "a plan without allowances drops them")
+    }
+
+    @Test("keys carry their scope and their workspace's limit into the identity")
+    func keyIdentity() async throws {
+        let fixture = try StoreFixture()
+        let workspaceID = try await fixture.store.createWorkspace(NewWorkspace(name: "f", plan: .free)).workspace.id
+        let (record, key) = try await fixture.store.createKey(workspaceID: workspaceID, name: "ro", scope: .read)
+        #expect(record.scope == .read)
+        let identity = try #require(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(key)))
+        #expect(identity.scope == .read && identity.rateLimit == Plan.free.rateLimit && identity.hasMonthlyGrant)
+        #expect(try await fixture.store.keys(workspaceID: workspaceID).map(\.scope) == [.full, .read])
+    }
+
+    @Test("the ledger filters by time and type; usage sums charges per worker and per day")
+    func ledgerFiltersAndUsage() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let workspaceID = try await fixture.workspace(credits: 100)
+        let start = Date()
+        for (worker, credits) in [("echo", 1), ("echo", 1), ("sleep", 3)] {
+            _ = try await store.submit(try fixture.submission(workspaceID, worker: worker, credits: credits))
+        }
+        for job in try await store.claim(limit: 3, runnerID: "r", leaseSeconds: 30) {
+            _ = try await store.finish(job, runnerID: "r", outcome: .completed(.object([:]), files: [],
+                                                                           cost: .init(runCredits: job.reservedCredits, infraCredits: 0)),
+                                       finishedAt: Date())
+        }
+        let charges = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(types: [.charge])).items
+        #expect(charges.count == 3 && charges.allSatisfy { $0.type == .charge && $0.jobID != nil })
+        let all = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 100)).items
+        #expect(all.count == 7, "a grant, then a reserve and a charge per job")
+        let later = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(from: Date().addingTimeInterval(1))).items
+        #expect(later.isEmpty)
+        let before = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 100, to: start.addingTimeInterval(-60))).items
+        #expect(before.isEmpty)
+        let page = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 2, types: [.charge, .reserve]))
+        let rest = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(cursor: page.nextCursor, limit: 10, types: [.charge, .reserve]))
+        #expect(page.items.count == 2 && rest.items.count == 4 && rest.nextCursor == nil)
+
+        let usage = try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date()))
+        #expect(usage.credits == 5 && usage.jobs == 3)
+        #expect(usage.byWorker == [.init(key: "echo", credits: 2, jobs: 2), .init(key: "sleep", credits: 3, jobs: 1)])
+        #expect(usage.byDay.count == 1 && usage.byDay.first?.credits == 5)
+        #expect(try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date()).next).jobs == 0)
     }
 }

@@ -7,7 +7,7 @@ from conftest import Client, admin
 
 @pytest.fixture
 def client(data_dir, start):
-    created = admin(data_dir, "workspace", "create", "--name", "bad", "--credits", "10")
+    created = admin(data_dir, "workspace", "create", "--name", "bad", "--plan", "pro", "--credits", "10")
     return Client(start(), created["api_key"])
 
 

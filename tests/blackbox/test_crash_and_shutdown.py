@@ -14,7 +14,7 @@ def wait_status(client, job_id, status, limit=30):
 
 
 def test_jobs_running_at_kill_9_run_again_after_restart(data_dir, start):
-    created = admin(data_dir, "workspace", "create", "--name", "crash", "--credits", "100")
+    created = admin(data_dir, "workspace", "create", "--name", "crash", "--plan", "pro", "--credits", "100")
     server = start("--concurrency", "2")
     client = Client(server, created["api_key"])
     running = [client.submit("sleep", {"ms": 5000}).json()["job_uuid"] for _ in range(2)]
@@ -35,7 +35,7 @@ def test_jobs_running_at_kill_9_run_again_after_restart(data_dir, start):
 
 
 def test_sigterm_lets_running_jobs_finish(data_dir, start):
-    created = admin(data_dir, "workspace", "create", "--name", "term", "--credits", "10")
+    created = admin(data_dir, "workspace", "create", "--name", "term", "--plan", "pro", "--credits", "10")
     server = start()
     client = Client(server, created["api_key"])
     job_id = client.submit("sleep", {"ms": 1500}).json()["job_uuid"]
@@ -47,7 +47,7 @@ def test_sigterm_lets_running_jobs_finish(data_dir, start):
 
 
 def test_sigterm_past_the_grace_period_requeues(data_dir, start):
-    created = admin(data_dir, "workspace", "create", "--name", "grace", "--credits", "10")
+    created = admin(data_dir, "workspace", "create", "--name", "grace", "--plan", "pro", "--credits", "10")
     server = start("--shutdown-grace", "1")
     client = Client(server, created["api_key"])
     job_id = client.submit("sleep", {"ms": 8000}).json()["job_uuid"]

@@ -3,7 +3,7 @@ from conftest import Client, admin, balance_matches_ledger
 
 
 def test_walkthrough(data_dir, start):
-    created = admin(data_dir, "workspace", "create", "--name", "acme", "--credits", "20")
+    created = admin(data_dir, "workspace", "create", "--name", "acme", "--plan", "pro", "--credits", "20")
     assert created["workspace_id"].startswith("ws_") and created["api_key"].startswith("sk_live_")
     server = start("--concurrency", "1")
     client = Client(server, created["api_key"])

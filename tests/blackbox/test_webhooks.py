@@ -23,7 +23,7 @@ def seek_signature_valid(secret: str, headers: dict, body: bytes) -> bool:
 
 
 def workspace(data_dir, server, credits=100):
-    created = admin(data_dir, "workspace", "create", "--name", "hooks", "--credits", str(credits))
+    created = admin(data_dir, "workspace", "create", "--name", "hooks", "--plan", "pro", "--credits", str(credits))
     client = Client(server, created["api_key"])
     return client, client.request("GET", "/v1/me/webhook-secret").json()["secret"]
 

@@ -37,13 +37,17 @@ public struct CreditBalance: Sendable, Equatable {
         self.reserved = reserved
     }
 
-    /// The balance after one more entry; balance and reserved never go below zero.
-    public func applying(_ type: LedgerEntryType, _ amount: Int) throws(SeekError) -> CreditBalance {
+    /// The balance after one more entry. Reserved credits never go below zero, and available credits never
+    /// below zero either, or below −`creditLine` for a workspace that has one.
+    public func applying(_ type: LedgerEntryType, _ amount: Int, creditLine: Int = 0) throws(SeekError) -> CreditBalance {
         precondition(amount >= 0, "ledger amounts are never negative; the type says which way they move")
         let (balanceDelta, reservedDelta) = type.effect(of: amount)
         let next = CreditBalance(balance: balance + balanceDelta, reserved: reserved + reservedDelta)
-        guard next.balance >= 0, next.reserved >= 0, next.reserved <= next.balance else {
-            throw SeekError(.paymentRequired, "Insufficient credits: \(amount) needed, \(available) available.")
+        // Only entries that lower what is available are checked: a charge or a release must always settle a job.
+        let lowersAvailable = balanceDelta - reservedDelta < 0
+        guard next.reserved >= 0, !lowersAvailable || next.available >= -max(0, creditLine) else {
+            throw SeekError(.paymentRequired, "Insufficient credits: \(amount) needed, \(available) available"
+                + (creditLine > 0 ? " with a credit line of \(creditLine)." : "."))
         }
         return next
     }

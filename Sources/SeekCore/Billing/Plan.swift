@@ -1,18 +1,36 @@
-/// A plan as data: its limits and how credits reach the workspace.
+/// A plan as data: its limits and how credits reach the workspace. Code asks a plan what it allows;
+/// it never branches on a plan's name.
 public struct Plan: Sendable, Equatable {
     public var name: String
-    /// Sustained requests per second per API key; nil where the workspace sets its own (Enterprise).
-    public var ratePerSecond: Int?
-    public var burst: Int?
+    /// Each API key's sustained requests per second and burst, unless the workspace sets its own.
+    public var rateLimit: RateLimit
     /// Credits granted each calendar month (UTC); unused ones do not roll over.
     public var monthlyGrant: Int
+    /// Whether a workspace on this plan may be given a credit line (available credits below zero).
     public var allowsCreditLine: Bool
+    /// Whether the workspace may set its own rate limit (`seek admin workspace update --rate --burst`).
+    public var allowsCustomRateLimit: Bool
 
-    public static let free = Plan(name: "free", ratePerSecond: 10, burst: 20, monthlyGrant: 100, allowsCreditLine: false)
-    public static let pro = Plan(name: "pro", ratePerSecond: 50, burst: 100, monthlyGrant: 0, allowsCreditLine: false)
-    public static let enterprise = Plan(name: "enterprise", ratePerSecond: nil, burst: nil, monthlyGrant: 0, allowsCreditLine: true)
+    public static let free = Plan(name: "free", rateLimit: RateLimit(perSecond: 10, burst: 20), monthlyGrant: 100,
+                                  allowsCreditLine: false, allowsCustomRateLimit: false)
+    public static let pro = Plan(name: "pro", rateLimit: RateLimit(perSecond: 50, burst: 100), monthlyGrant: 0,
+                                 allowsCreditLine: false, allowsCustomRateLimit: false)
+    /// Enterprise limits are set per workspace; until they are, Pro's apply.
+    public static let enterprise = Plan(name: "enterprise", rateLimit: RateLimit(perSecond: 50, burst: 100), monthlyGrant: 0,
+                                        allowsCreditLine: true, allowsCustomRateLimit: true)
 
     public static let all: [Plan] = [.free, .pro, .enterprise]
 
     public static func named(_ name: String) -> Plan? { all.first { $0.name == name } }
+}
+
+/// A token bucket's shape: refilled at `perSecond`, holding at most `burst`.
+public struct RateLimit: Sendable, Equatable, Hashable {
+    public var perSecond: Int
+    public var burst: Int
+
+    public init(perSecond: Int, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
 }

@@ -7,15 +7,30 @@ import SeekStore
 import Synchronization
 
 /// Resolves `X-Api-Key` to a workspace. Keys are looked up by hash only; a revoked key fails at once.
+/// Requests without a valid key spend their client address's bucket, so guessing keys is slow.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = SeekRequestContext
+    /// Per client address, for requests without a valid key.
+    static let unauthenticatedLimit = RateLimit(perSecond: 10, burst: 20)
+
     let store: any WorkspaceStore
     let usage: KeyUsageRecorder
+    /// Nil when rate limits are off.
+    let limiter: RateLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128,
               let identity = try await store.identity(forKeyHash: Secrets.hashAPIKey(key))
-        else { throw SeekError.unauthorized }
+        else {
+            if let limiter {
+                let decision = limiter.take("address:\(context.clientAddress)", limit: Self.unauthenticatedLimit)
+                if !decision.allowed {
+                    throw ErrorWithHeaders(SeekError(.tooManyRequests, "Too many requests without a valid API key from this address. "
+                        + "Retry after \(decision.retryAfterSeconds) s."), RateLimitMiddleware.headers(decision))
+                }
+            }
+            throw SeekError.unauthorized
+        }
         var context = context
         context.identity = identity
         context.logger[metadataKey: "workspace_id"] = .string(identity.workspaceID)

@@ -12,11 +12,14 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let seekError = SeekErrorResponse.seekError(from: error)
+            let (cause, headers) = (error as? ErrorWithHeaders).map { ($0.error, $0.headers) } ?? (error, [:])
+            let seekError = SeekErrorResponse.seekError(from: cause)
             if seekError.code == .internalServerError {
-                context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: type(of: cause)))"])
             }
-            return SeekErrorResponse.response(for: seekError, requestID: context.requestID)
+            var response = SeekErrorResponse.response(for: seekError, requestID: context.requestID)
+            response.headers.append(contentsOf: headers)
+            return response
         }
     }
 }

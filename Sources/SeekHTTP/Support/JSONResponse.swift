@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -51,5 +52,14 @@ enum Query {
             throw SeekError(.badRequest, "limit must be an integer from 1 to \(maximum).")
         }
         return value
+    }
+
+    /// An optional timestamp parameter: RFC 3339 or a date.
+    static func timestamp(_ request: Request, _ name: String) throws(SeekError) -> Date? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let date = Timestamp.parse(String(text)) else {
+            throw SeekError(.badRequest, "\(name) must be an RFC 3339 date-time (2026-03-01T00:00:00Z) or a date (2026-03-01).")
+        }
+        return date
     }
 }

@@ -103,13 +103,23 @@ struct Presenter {
         ["balance": .integer(balance.balance), "reserved": .integer(balance.reserved), "available": .integer(balance.available)]
     }
 
-    func plan(_ plan: Plan) -> JSONValue {
-        ["name": .string(plan.name), "rate_limit_per_second": .integer(plan.ratePerSecond), "burst": .integer(plan.burst),
-         "monthly_credits": .integer(plan.monthlyGrant)]
+    /// The workspace's plan as it applies to it: its own rate limit where it has one, and its credit line.
+    func plan(of workspace: Workspace) -> JSONValue {
+        ["name": .string(workspace.plan.name), "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)),
+         "burst": .integer(Int64(workspace.rateLimit.burst)), "monthly_credits": .integer(Int64(workspace.plan.monthlyGrant)),
+         "credit_line": .integer(Int64(workspace.creditLine))]
+    }
+
+    func usage(_ report: UsageReport) -> JSONValue {
+        func lines(_ lines: [UsageReport.Line], key: String) -> JSONValue {
+            .array(lines.map { [key: .string($0.key), "credits": .integer(Int64($0.credits)), "jobs": .integer(Int64($0.jobs))] })
+        }
+        return ["month": .string(report.month.description), "credits": .integer(Int64(report.credits)), "jobs": .integer(Int64(report.jobs)),
+                "by_worker": lines(report.byWorker, key: "worker"), "by_day": lines(report.byDay, key: "date")]
     }
 
     func key(_ record: APIKeyRecord) -> JSONValue {
-        ["id": .string(record.id), "name": .string(record.name), "prefix": .string(record.prefix),
+        ["id": .string(record.id), "name": .string(record.name), "prefix": .string(record.prefix), "scope": .string(record.scope.rawValue),
          "created_at": Timestamp.json(record.createdAt), "last_used_at": Timestamp.json(record.lastUsedAt)]
     }
 

@@ -133,6 +133,46 @@ enum SQLiteMigrations {
                 ALTER TABLE webhook_deliveries ADD COLUMN claimed_at INTEGER;
                 """)
         }
+        migrator.registerMigration("v5-plans-and-scopes") { db in
+            try db.execute(sql: """
+                ALTER TABLE workspaces ADD COLUMN rate_per_second INTEGER;
+                ALTER TABLE workspaces ADD COLUMN burst INTEGER;
+                ALTER TABLE workspaces ADD COLUMN credit_line INTEGER NOT NULL DEFAULT 0;
+                -- What the last grant gave: the most that may expire when the next month opens.
+                ALTER TABLE workspaces ADD COLUMN last_grant INTEGER NOT NULL DEFAULT 0;
+                UPDATE workspaces SET last_grant = COALESCE((SELECT amount FROM ledger_entries l WHERE l.workspace_id = workspaces.id
+                                                             AND l.type = 'grant' ORDER BY seq DESC LIMIT 1), 0);
+                ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'full';
+
+                -- A credit line lets a balance go below zero, so the ledger is rebuilt without balance_after >= 0.
+                DROP TRIGGER ledger_entries_immutable_update;
+                DROP TRIGGER ledger_entries_immutable_delete;
+                CREATE TABLE ledger_entries_v5 (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                    type TEXT NOT NULL,
+                    amount INTEGER NOT NULL CHECK (amount >= 0),
+                    balance_delta INTEGER NOT NULL,
+                    reserved_delta INTEGER NOT NULL,
+                    balance_after INTEGER NOT NULL,
+                    reserved_after INTEGER NOT NULL CHECK (reserved_after >= 0),
+                    job_id TEXT,
+                    worker_id TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                INSERT INTO ledger_entries_v5 SELECT seq, id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after,
+                                                     reserved_after, job_id, worker_id, created_at FROM ledger_entries;
+                DROP TABLE ledger_entries;
+                ALTER TABLE ledger_entries_v5 RENAME TO ledger_entries;
+                CREATE INDEX ledger_workspace ON ledger_entries(workspace_id, seq);
+                CREATE INDEX ledger_workspace_time ON ledger_entries(workspace_id, created_at);
+                CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+                CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
+                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+                """)
+        }
         return migrator
     }
 }

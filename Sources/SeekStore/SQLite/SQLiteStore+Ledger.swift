@@ -8,8 +8,8 @@ extension SQLiteStore: LedgerStore {
     @discardableResult
     static func post(_ type: LedgerEntryType, _ amount: Int, workspaceID: String, jobID: String? = nil, workerID: String? = nil,
                      at now: Date, in db: Database) throws -> CreditBalance {
-        let current = try balance(workspaceID: workspaceID, in: db)
-        let next = try current.applying(type, amount)
+        let (current, creditLine) = try balance(workspaceID: workspaceID, in: db)
+        let next = try current.applying(type, amount, creditLine: creditLine)
         let (balanceDelta, reservedDelta) = type.effect(of: amount)
         try db.cachedStatement(sql: "UPDATE workspaces SET balance = ?, reserved = ? WHERE id = ?")
             .execute(arguments: [next.balance, next.reserved, workspaceID])
@@ -22,11 +22,11 @@ extension SQLiteStore: LedgerStore {
         return next
     }
 
-    static func balance(workspaceID: String, in db: Database) throws -> CreditBalance {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT balance, reserved FROM workspaces WHERE id = ?"),
+    static func balance(workspaceID: String, in db: Database) throws -> (CreditBalance, creditLine: Int) {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT balance, reserved, credit_line FROM workspaces WHERE id = ?"),
                                          arguments: [workspaceID])
         else { throw SeekError.notFound("Workspace \(workspaceID)") }
-        return CreditBalance(balance: row["balance"], reserved: row["reserved"])
+        return (CreditBalance(balance: row["balance"], reserved: row["reserved"]), row["credit_line"])
     }
 
     public func addCredits(workspaceID: String, type: LedgerEntryType, amount: Int) async throws -> CreditBalance {
@@ -37,23 +37,79 @@ extension SQLiteStore: LedgerStore {
         }
     }
 
-    public func ledger(workspaceID: String, after cursor: String?, limit: Int) async throws -> Page<LedgerEntry> {
+    public func ledger(workspaceID: String, filter: LedgerFilter) async throws -> Page<LedgerEntry> {
         try await read { db in
             var sql = "SELECT * FROM ledger_entries WHERE workspace_id = ?"
             var arguments: StatementArguments = [workspaceID]
-            if let cursor {
+            if let cursor = filter.cursor {
                 sql += " AND seq < (SELECT seq FROM ledger_entries WHERE id = ? AND workspace_id = ?)"
                 arguments += [cursor, workspaceID]
             }
+            if let from = filter.from {
+                sql += " AND created_at >= ?"
+                arguments += [from.storedMillis]
+            }
+            if let to = filter.to {
+                sql += " AND created_at < ?"
+                arguments += [to.storedMillis]
+            }
+            if !filter.types.isEmpty {
+                sql += " AND type IN (\(filter.types.map { _ in "?" }.joined(separator: ", ")))"
+                arguments += StatementArguments(filter.types.map(\.rawValue).sorted())
+            }
             sql += " ORDER BY seq DESC LIMIT ?"
-            arguments += [limit + 1]
+            arguments += [filter.limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let entries = rows.prefix(limit).map { row in
+            let entries = rows.prefix(filter.limit).map { row in
                 LedgerEntry(id: row["id"], type: LedgerEntryType(rawValue: row["type"]) ?? .grant, amount: row["amount"],
                             balanceAfter: row["balance_after"], reservedAfter: row["reserved_after"], jobID: row["job_id"],
                             workerID: row["worker_id"], createdAt: row.date("created_at") ?? Date())
             }
-            return Page(items: Array(entries), nextCursor: rows.count > limit ? entries.last?.id : nil)
+            return Page(items: Array(entries), nextCursor: rows.count > filter.limit ? entries.last?.id : nil)
+        }
+    }
+
+    public func openMonth(workspaceID: String, month: UTCMonth, at date: Date) async throws -> Bool {
+        let now = Date(storedMillis: date.storedMillis)
+        return try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT plan, granted_month, last_grant FROM workspaces WHERE id = ?",
+                                             arguments: [workspaceID])
+            else { throw SeekError.notFound("Workspace \(workspaceID)") }
+            // Checked inside the write: of many requests at the month's first moment, exactly one opens it.
+            if let granted = (row["granted_month"] as String?).flatMap(UTCMonth.init(parsing:)), granted >= month { return false }
+            let plan = Plan.named(row["plan"]) ?? .free
+            let (balance, _) = try Self.balance(workspaceID: workspaceID, in: db)
+            for (type, amount) in MonthlyGrant.entries(plan: plan, balance: balance, lastGrant: row["last_grant"]) {
+                try Self.post(type, amount, workspaceID: workspaceID, at: now, in: db)
+            }
+            try db.execute(sql: "UPDATE workspaces SET granted_month = ?, last_grant = ? WHERE id = ?",
+                           arguments: [month.description, plan.monthlyGrant, workspaceID])
+            return true
+        }
+    }
+
+    public func usage(workspaceID: String, month: UTCMonth) async throws -> UsageReport {
+        let (start, end) = (month.start.storedMillis, month.next.start.storedMillis)
+        return try await read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT worker_id, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, SUM(amount) AS credits,
+                       COUNT(DISTINCT job_id) AS jobs
+                FROM ledger_entries
+                WHERE workspace_id = ? AND type = 'charge' AND created_at >= ? AND created_at < ?
+                GROUP BY worker_id, day
+                """, arguments: [workspaceID, start, end])
+            func totals(_ key: (Row) -> String) -> [UsageReport.Line] {
+                var lines: [String: UsageReport.Line] = [:]
+                for row in rows {
+                    let name = key(row)
+                    lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].credits += row["credits"]
+                    lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].jobs += row["jobs"]
+                }
+                return lines.values.sorted { $0.key < $1.key }
+            }
+            let byWorker = totals { $0["worker_id"] ?? "" }
+            return UsageReport(month: month, credits: byWorker.reduce(0) { $0 + $1.credits }, jobs: byWorker.reduce(0) { $0 + $1.jobs },
+                               byWorker: byWorker, byDay: totals { $0["day"] })
         }
     }
 

@@ -1,0 +1,39 @@
+/// One API key's (or client address's) bucket. Requests take a token; tokens come back at the
+/// limit's rate up to its burst. Times are seconds on a monotonic clock.
+public struct TokenBucket: Sendable, Equatable {
+    public private(set) var tokens: Double
+    public private(set) var updatedAt: Double
+
+    /// A full bucket.
+    public init(limit: RateLimit, now: Double) {
+        tokens = Double(limit.burst)
+        updatedAt = now
+    }
+
+    /// What one request learns from the bucket.
+    public struct Decision: Sendable, Equatable {
+        public var allowed: Bool
+        /// The bucket's size (`RateLimit-Limit`).
+        public var limit: Int
+        /// Whole tokens left after this request (`RateLimit-Remaining`).
+        public var remaining: Int
+        /// Seconds until the bucket is full again (`RateLimit-Reset`).
+        public var resetSeconds: Int
+        /// For a refused request: whole seconds (≥ 1) after which one token is certainly back (`Retry-After`).
+        public var retryAfterSeconds: Int
+    }
+
+    /// Takes a token if there is one. A limit changed since the last request applies at once.
+    public mutating func take(limit: RateLimit, now: Double) -> Decision {
+        let rate = Double(max(1, limit.perSecond))
+        let burst = Double(max(1, limit.burst))
+        tokens = min(burst, tokens + max(0, now - updatedAt) * rate)
+        updatedAt = now
+        let allowed = tokens >= 1
+        if allowed { tokens -= 1 }
+        // Rounded up, so that a client that waits this long finds what was promised.
+        let reset = Int(((burst - tokens) / rate).rounded(.up))
+        let retryAfter = allowed ? 0 : max(1, Int(((1 - tokens) / rate).rounded(.up)))
+        return Decision(allowed: allowed, limit: Int(burst), remaining: Int(tokens), resetSeconds: reset, retryAfterSeconds: retryAfter)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import SeekCore
+import SeekHTTP
+import SeekStore
+import Synchronization
+import Testing
+
+/// A wall clock the test moves.
+final class TestClock: Sendable {
+    private let date: Mutex<Date>
+    init(_ date: Date) { self.date = Mutex(date) }
+    func set(_ new: Date) { date.withLock { $0 = new } }
+    var now: Date { date.withLock { $0 } }
+}
+
+@Suite("Rate limits, key scopes and credits over time, through the API")
+struct PlanAPITests {
+    @Test("each key has its own bucket: past the burst a key gets 429 with a true Retry-After; other keys do not notice")
+    func perKeyBuckets() async throws {
+        let api = try await APIFixture(plan: .free)
+        let other = try await api.another()
+        try await api.test { client in
+            let second = try #require(try await client.call(.post, "/v1/me/keys", key: api.key, body: #"{"name":"second"}"#).json["key"]?.stringValue)
+            var statuses: [Int] = []
+            var refused: (status: Int, headers: HTTPFields, json: JSONValue)?
+            for _ in 0..<25 {
+                let response = try await client.call(.get, "/v1/me", key: api.key)
+                statuses.append(response.status)
+                #expect(response.headers[HTTPField.Name("RateLimit-Limit")!] == "20")
+                if response.status == 429, refused == nil { refused = response }
+            }
+            // One request went to creating the second key; tokens trickle back at 10 per second while the loop runs.
+            #expect(statuses.prefix(19).allSatisfy { $0 == 200 } && statuses.contains(429), "\(statuses)")
+            let refusal = try #require(refused)
+            #expect(refusal.json.errorCode == "too_many_requests")
+            #expect(refusal.headers[.retryAfter] == "1")
+            #expect(refusal.headers[HTTPField.Name("RateLimit-Remaining")!] == "0")
+            let fresh = try await client.call(.get, "/v1/me", key: second)
+            #expect(fresh.status == 200 && fresh.headers[HTTPField.Name("RateLimit-Remaining")!] == "19", "a new key starts full")
+            #expect(try await client.call(.get, "/v1/me", key: other.key).status == 200)
+            // Errors carry the fields too (the other workspace is on Pro: 100 a burst).
+            let missing = try await client.call(.get, "/v1/jobs/job_01ARZ3NDEKTSV4RRFFQ69G5FAV", key: other.key)
+            #expect(missing.status == 404 && missing.headers[HTTPField.Name("RateLimit-Remaining")!].flatMap { Int($0) }.map { $0 < 100 } == true)
+        }
+    }
+
+    @Test("requests without a valid key are limited per client address")
+    func unauthenticatedFlood() async throws {
+        let api = try await APIFixture()
+        try await api.test { client in
+            var statuses: [Int] = []
+            for _ in 0..<30 { statuses.append(try await client.call(.get, "/v1/me", key: "sk_live_wrong").status) }
+            #expect(statuses.prefix(20).allSatisfy { $0 == 401 } && statuses.contains(429), "\(statuses)")
+            #expect(try await client.call(.get, "/v1/me", key: api.key).status == 200, "a valid key is not held up")
+        }
+    }
+
+    @Test("rate limits can be turned off")
+    func limitsOff() async throws {
+        let api = try await APIFixture(plan: .free) { $0.rateLimitsEnabled = false }
+        try await api.test { client in
+            var statuses: [Int] = []
+            for _ in 0..<30 { statuses.append(try await client.call(.get, "/v1/me", key: api.key).status) }
+            #expect(statuses.allSatisfy { $0 == 200 })
+        }
+    }
+
+    @Test("a read key gets 403 on POST and DELETE routes and 200 on GETs")
+    func readScope() async throws {
+        let api = try await APIFixture()
+        try await api.test { client in
+            let created = try await client.call(.post, "/v1/me/keys", key: api.key, body: #"{"name":"dashboard","scope":"read"}"#)
+            #expect(created.status == 201 && created.json["scope"] == "read")
+            let readKey = try #require(created.json["key"]?.stringValue)
+            let keyID = try #require(created.json["id"]?.stringValue)
+            for path in ["/v1/me", "/v1/me/credits", "/v1/me/usage", "/v1/me/keys", "/v1/jobs", "/v1/workers", "/v1/workers/echo"] {
+                #expect(try await client.call(.get, path, key: readKey).status == 200, "GET \(path)")
+            }
+            let forbidden: [(HTTPRequest.Method, String, String?)] = [
+                (.post, "/v1/workers/echo/jobs", "{}"), (.post, "/v1/me/keys", #"{"name":"x"}"#), (.delete, "/v1/me/keys/\(keyID)", nil),
+                (.post, "/v1/me/webhook-secret/rotate", nil), (.delete, "/v1/jobs/job_01ARZ3NDEKTSV4RRFFQ69G5FAV", nil),
+            ]
+            for (method, path, body) in forbidden {
+                let response = try await client.call(method, path, key: readKey, body: body)
+                #expect(response.status == 403 && response.json.errorCode == "forbidden", "\(method) \(path)")
+            }
+            #expect(try await client.call(.get, "/v1/jobs", key: readKey).json["data"]?.arrayValue?.isEmpty == true, "nothing was submitted")
+            #expect(try await client.call(.post, "/v1/me/keys", key: api.key, body: #"{"name":"x","scope":"admin"}"#).status == 400)
+        }
+    }
+
+    @Test("the month turns on the first request after it: one grant, one expiry, even with concurrent requests")
+    func monthRollover() async throws {
+        let clock = TestClock(Date())
+        let api = try await APIFixture(credits: nil, plan: .free) { configuration in configuration.now = { clock.now } }
+        try await api.test { client in
+            #expect(try await client.call(.get, "/v1/me", key: api.key).json["credits"]?["balance"] == 100)
+            let next = UTCMonth(clock.now).next
+            clock.set(next.start)
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<15 { group.addTask { try await client.call(.get, "/v1/me/credits", key: api.key).status } }
+                for try await status in group { #expect(status == 200) }
+            }
+            let ledger = try await client.call(.get, "/v1/me/credits?type=grant,expire", key: api.key).json
+            #expect(ledger["data"]?.arrayValue?.map { $0["type"]?.stringValue ?? "" } == ["grant", "expire", "grant"])
+            #expect(ledger["balance"] == 100)
+            let (cached, summed) = try await api.fixture.balances(api.workspaceID)
+            #expect(cached == summed)
+        }
+    }
+
+    @Test("usage totals a month's charges per worker and per day; the ledger filters by type and time")
+    func usageAndHistory() async throws {
+        let api = try await APIFixture()
+        try await api.test(runner: true) { client in
+            for body in [#"{"a":1}"#, #"{"a":2}"#] {
+                let job = try await client.call(.post, "/v1/workers/echo/jobs", key: api.key, body: body,
+                                                headers: [HTTPField.Name("Prefer")!: "wait=10"])
+                #expect(job.json["status"] == "completed")
+            }
+            let usage = try await client.call(.get, "/v1/me/usage", key: api.key).json
+            #expect(usage["credits"] == 2 && usage["jobs"] == 2)
+            #expect(usage["by_worker"] == [["worker": "echo", "credits": 2, "jobs": 2]])
+            #expect(usage["by_day"]?.arrayValue?.count == 1)
+            #expect(try await client.call(.get, "/v1/me/usage?month=2020-01", key: api.key).json["jobs"] == 0)
+            #expect(try await client.call(.get, "/v1/me/usage?month=January", key: api.key).status == 400)
+            let charges = try await client.call(.get, "/v1/me/credits?type=charge", key: api.key).json["data"]?.arrayValue ?? []
+            #expect(charges.count == 2 && charges.allSatisfy { $0["worker"] == "echo" && $0["balance_after"] != nil && $0["job_uuid"] != .null })
+            #expect(try await client.call(.get, "/v1/me/credits?from=2999-01-01", key: api.key).json["data"] == [])
+            #expect(try await client.call(.get, "/v1/me/credits?to=2000-01-01T00:00:00Z", key: api.key).json["data"] == [])
+            #expect(try await client.call(.get, "/v1/me/credits?type=gift", key: api.key).status == 400)
+            #expect(try await client.call(.get, "/v1/me/credits?from=soon", key: api.key).status == 400)
+        }
+    }
+}
