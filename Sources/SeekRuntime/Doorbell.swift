@@ -26,8 +26,17 @@ public final class Doorbell: Sendable {
         waiter?.resume()
     }
 
-    /// Returns at the next ring (at once if one came since the last wait), or once `timeout` passes.
+    /// Returns at the next ring (at once if one came since the last wait), once `timeout` passes, or when the
+    /// waiting task is cancelled.
     public func wait(timeout: Duration) async {
+        await withTaskCancellationHandler {
+            await waitForRing(timeout: timeout)
+        } onCancel: {
+            ring()
+        }
+    }
+
+    private func waitForRing(timeout: Duration) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let alreadyRung = state.withLock { state -> Bool in
                 if state.rung {

@@ -9,19 +9,16 @@ public final class JobNotifier: Sendable {
     }
 
     private let waiters = Mutex(Waiters())
-    private let wakeContinuation: AsyncStream<Void>.Continuation
-    /// Yields whenever jobs may be ready to claim; consumed by one runner.
-    public let wakeups: AsyncStream<Void>
+    /// Rings whenever jobs may be ready to claim; waited on by the runner.
+    public let jobs = Doorbell()
     /// Rings when a webhook enters the outbox or a delivery slot frees up; waited on by the webhook sender.
     public let webhooks = Doorbell()
 
-    public init() {
-        (wakeups, wakeContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    }
+    public init() {}
 
     /// New jobs are queued, or slots freed up: look for work.
     public func wakeRunner() {
-        wakeContinuation.yield()
+        jobs.ring()
     }
 
     /// A job reached a terminal state with a webhook to deliver.

@@ -36,7 +36,6 @@ public final class JobRunner: Service {
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.tick() }
                 group.addTask { await self.heartbeat() }
                 await self.dispatch(into: &group)
                 self.logger.notice("Runner stopped claiming; draining running jobs",
@@ -60,7 +59,6 @@ public final class JobRunner: Service {
 
     /// The claim loop: fill free slots, then sleep until something changes.
     private func dispatch(into group: inout TaskGroup<Void>) async {
-        var wakeups = notifier.wakeups.makeAsyncIterator()
         while !isStopping {
             let free = configuration.concurrency - inFlight.withLock { $0.count }
             var claimedAll = false
@@ -78,7 +76,8 @@ public final class JobRunner: Service {
             }
             // A full claim means more may be waiting: loop at once if a slot is free again.
             if claimedAll, configuration.concurrency - inFlight.withLock({ $0.count }) > 0 { continue }
-            guard await wakeups.next() != nil else { return }
+            // The timeout finds work this process was not told about (other processes, expired leases).
+            await notifier.jobs.wait(timeout: configuration.pollInterval)
         }
     }
 
@@ -130,14 +129,6 @@ public final class JobRunner: Service {
                 logger.error("Recording a job's outcome failed", metadata: ["job": "\(job.id)", "attempt": "\(attempt)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(100 * attempt))
             }
-        }
-    }
-
-    /// Wakes the claim loop regularly, for work this process was not told about.
-    private func tick() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.pollInterval)
-            notifier.wakeRunner()
         }
     }
 

@@ -32,11 +32,12 @@ public struct SystemHostResolver: HostResolver {
         let timeout = self.timeout
         return try await withCheckedThrowingContinuation { continuation in
             let answer = FirstAnswer(continuation)
-            DispatchQueue.global().async { answer.give(Result { try Self.lookUp(host) }) }
-            Task {
+            answer.timer = Task {
                 try? await Task.sleep(for: timeout)
+                guard !Task.isCancelled else { return }
                 answer.give(.failure(LookupFailed(description: "the lookup of \(host) timed out")))
             }
+            DispatchQueue.global().async { answer.give(Result { try Self.lookUp(host) }) }
         }
     }
 
@@ -76,12 +77,19 @@ public struct SystemHostResolver: HostResolver {
     }
 }
 
-/// Resumes a continuation with whichever answer comes first (the lookup or its timeout), exactly once.
+/// Resumes a continuation with whichever answer comes first (the lookup or its timeout), exactly once,
+/// and stops the timer once the lookup has answered.
 private final class FirstAnswer<Value: Sendable>: Sendable {
     private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
+    private let timerTask = Mutex<Task<Void, Never>?>(nil)
 
     init(_ continuation: CheckedContinuation<Value, any Error>) {
         self.continuation = Mutex(continuation)
+    }
+
+    var timer: Task<Void, Never>? {
+        get { timerTask.withLock { $0 } }
+        set { timerTask.withLock { $0 = newValue } }
     }
 
     func give(_ result: Result<Value, any Error>) {
@@ -89,6 +97,8 @@ private final class FirstAnswer<Value: Sendable>: Sendable {
             defer { slot = nil }
             return slot
         }
-        waiting?.resume(with: result)
+        guard let waiting else { return }
+        timer?.cancel()
+        waiting.resume(with: result)
     }
 }
