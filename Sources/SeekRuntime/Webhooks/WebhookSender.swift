@@ -62,9 +62,10 @@ public final class WebhookSender: Service {
                         inFlight.add(1, ordering: .relaxed)
                         group.addTask { await self.attempt(delivery) }
                     }
-                    // Fewer than asked for: nothing else is due now, so sleep until the earliest retry.
-                    if due.count < free { sleep = try await timeUntilNextDue() }
-                    else { continue }
+                    // Every free slot filled: more may be due, and finished attempts will ring.
+                    guard due.count < free else { continue }
+                    // Nothing else is due now: sleep until the earliest retry.
+                    sleep = try await timeUntilNextDue()
                 } catch {
                     logger.error("Claiming webhook deliveries failed", metadata: ["error": "\(error)"])
                 }

@@ -138,10 +138,6 @@ enum SQLiteMigrations {
                 ALTER TABLE workspaces ADD COLUMN rate_per_second INTEGER;
                 ALTER TABLE workspaces ADD COLUMN burst INTEGER;
                 ALTER TABLE workspaces ADD COLUMN credit_line INTEGER NOT NULL DEFAULT 0;
-                -- What the last grant gave: the most that may expire when the next month opens.
-                ALTER TABLE workspaces ADD COLUMN last_grant INTEGER NOT NULL DEFAULT 0;
-                UPDATE workspaces SET last_grant = COALESCE((SELECT amount FROM ledger_entries l WHERE l.workspace_id = workspaces.id
-                                                             AND l.type = 'grant' ORDER BY seq DESC LIMIT 1), 0);
                 ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'full';
 
                 -- A credit line lets a balance go below zero, so the ledger is rebuilt without balance_after >= 0.

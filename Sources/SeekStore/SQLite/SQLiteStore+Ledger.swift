@@ -72,18 +72,20 @@ extension SQLiteStore: LedgerStore {
     public func openMonth(workspaceID: String, month: UTCMonth, at date: Date) async throws -> Bool {
         let now = Date(storedMillis: date.storedMillis)
         return try await writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT plan, granted_month, last_grant FROM workspaces WHERE id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT plan, granted_month FROM workspaces WHERE id = ?",
                                              arguments: [workspaceID])
             else { throw SeekError.notFound("Workspace \(workspaceID)") }
             // Checked inside the write: of many requests at the month's first moment, exactly one opens it.
             if let granted = (row["granted_month"] as String?).flatMap(UTCMonth.init(parsing:)), granted >= month { return false }
             let plan = Plan.named(row["plan"]) ?? .free
             let (balance, _) = try Self.balance(workspaceID: workspaceID, in: db)
-            for (type, amount) in MonthlyGrant.entries(plan: plan, balance: balance, lastGrant: row["last_grant"]) {
+            let lastGrant = try Int.fetchOne(db, sql: """
+                SELECT amount FROM ledger_entries WHERE workspace_id = ? AND type = 'grant' ORDER BY seq DESC LIMIT 1
+                """, arguments: [workspaceID]) ?? 0
+            for (type, amount) in MonthlyGrant.entries(plan: plan, balance: balance, lastGrant: lastGrant) {
                 try Self.post(type, amount, workspaceID: workspaceID, at: now, in: db)
             }
-            try db.execute(sql: "UPDATE workspaces SET granted_month = ?, last_grant = ? WHERE id = ?",
-                           arguments: [month.description, plan.monthlyGrant, workspaceID])
+            try db.execute(sql: "UPDATE workspaces SET granted_month = ? WHERE id = ?", arguments: [month.description, workspaceID])
             return true
         }
     }

@@ -16,8 +16,8 @@ extension SQLiteStore: WorkspaceStore {
         let month = UTCMonth(now).description
         try await writer.write { db in
             try db.execute(sql: """
-                INSERT INTO workspaces (id, name, plan, balance, reserved, granted_month, last_grant, created_at) VALUES (?, ?, ?, 0, 0, ?, ?, ?)
-                """, arguments: [workspaceID, name, request.plan.name, month, grant, now.storedMillis])
+                INSERT INTO workspaces (id, name, plan, balance, reserved, granted_month, created_at) VALUES (?, ?, ?, 0, 0, ?, ?)
+                """, arguments: [workspaceID, name, request.plan.name, month, now.storedMillis])
             try Self.insertKey(workspaceID: workspaceID, name: "default", key: key, scope: .full, at: now, in: db)
             try Self.saveSecrets(WebhookSecrets(current: .generate()), workspaceID: workspaceID, in: db)
             if grant > 0 {
