@@ -18,17 +18,9 @@ public final class LoopbackReceiver: Sendable {
     /// The status to answer the request with (index counts from 0), or nil to never answer.
     public typealias Responder = @Sendable (_ index: Int, _ request: Request) -> Int?
 
-    private struct Waiter {
-        let id: Int
-        let count: Int
-        let continuation: CheckedContinuation<Void, Never>
-    }
-
     private struct State {
         var connections = 0
         var requests: [Request] = []
-        var waiters: [Waiter] = []
-        var nextWaiter = 0
         var sockets: [Int32] = []
         var closed = false
     }
@@ -61,24 +53,6 @@ public final class LoopbackReceiver: Sendable {
     public var connections: Int { state.withLock { $0.connections } }
     public var requests: [Request] { state.withLock { $0.requests } }
 
-    /// The requests once at least `count` have arrived, or whatever arrived by `limit`.
-    public func requests(atLeast count: Int, within limit: Duration = .seconds(30)) async -> [Request] {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let id = state.withLock { state -> Int? in
-                guard state.requests.count < count else { return nil }
-                state.nextWaiter += 1
-                state.waiters.append(Waiter(id: state.nextWaiter, count: count, continuation: continuation))
-                return state.nextWaiter
-            }
-            guard let id else { return continuation.resume() }
-            Task {
-                try? await Task.sleep(for: limit)
-                self.resume { $0.id == id }
-            }
-        }
-        return requests
-    }
-
     public func close() {
         let sockets = state.withLock { state in
             state.closed = true
@@ -86,15 +60,6 @@ public final class LoopbackReceiver: Sendable {
         }
         for socket in sockets + [listener] { shutdown(socket, Int32(SHUT_RDWR)) }
         Glibc.close(listener)
-    }
-
-    private func resume(where matches: (Waiter) -> Bool) {
-        let ready = state.withLock { state in
-            let ready = state.waiters.filter(matches)
-            state.waiters.removeAll(where: matches)
-            return ready
-        }
-        ready.forEach { $0.continuation.resume() }
     }
 
     private func acceptLoop() {
@@ -134,7 +99,6 @@ public final class LoopbackReceiver: Sendable {
                 state.requests.append(request)
                 return state.requests.count - 1
             }
-            resume { $0.count <= index + 1 }
             guard let status = responder(index, request) else { continue }
             var response = "HTTP/1.1 \(status) Status\r\nContent-Length: 0\r\n"
             if (300..<400).contains(status) { response += "Location: http://127.0.0.1:\(port)/redirected\r\n" }
