@@ -5,7 +5,7 @@ let package = Package(
     name: "seek",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "seek", targets: ["seek"]),
+        .executable(name: "seek", targets: ["seek"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

@@ -60,15 +60,30 @@ public struct SeekServer: Sendable {
         self.limiter = configuration.rateLimitsEnabled ? RateLimiter() : nil
         self.now = configuration.now
         self.runner = JobRunner(
-            store: store, catalog: catalog, notifier: notifier,
-            configuration: RunnerConfiguration(concurrency: configuration.concurrency, leaseSeconds: configuration.leaseSeconds,
-                                               shutdownGrace: configuration.shutdownGrace),
-            observer: metrics.runnerObserver, logger: logger)
-        self.addressGuard = WebhookAddressGuard(resolver: configuration.hostResolver,
-                                                allowPrivateTargets: configuration.webhooks.allowPrivateTargets)
+            store: store,
+            catalog: catalog,
+            notifier: notifier,
+            configuration: RunnerConfiguration(
+                concurrency: configuration.concurrency,
+                leaseSeconds: configuration.leaseSeconds,
+                shutdownGrace: configuration.shutdownGrace
+            ),
+            observer: metrics.runnerObserver,
+            logger: logger
+        )
+        self.addressGuard = WebhookAddressGuard(
+            resolver: configuration.hostResolver,
+            allowPrivateTargets: configuration.webhooks.allowPrivateTargets
+        )
         self.webhookSender = WebhookSender(
-            store: store, notifier: notifier, addressGuard: addressGuard, transport: HTTPWebhookTransport(),
-            configuration: configuration.webhooks, observer: metrics.webhookObserver, logger: logger)
+            store: store,
+            notifier: notifier,
+            addressGuard: addressGuard,
+            transport: HTTPWebhookTransport(),
+            configuration: configuration.webhooks,
+            observer: metrics.webhookObserver,
+            logger: logger
+        )
     }
 
     /// Every route, behind the middleware chain.
@@ -86,8 +101,14 @@ public struct SeekServer: Sendable {
             .add(middleware: MonthlyGrantMiddleware(store: store, now: now))
         AccountController(store: store, presenter: presenter, now: now).register(in: v1)
         WorkersController(catalog: catalog, presenter: presenter).register(in: v1)
-        JobsController(store: store, catalog: catalog, notifier: notifier, addressGuard: addressGuard, presenter: presenter,
-                       metrics: metrics).register(in: v1)
+        JobsController(
+            store: store,
+            catalog: catalog,
+            notifier: notifier,
+            addressGuard: addressGuard,
+            presenter: presenter,
+            metrics: metrics
+        ).register(in: v1)
         return router
     }
 }

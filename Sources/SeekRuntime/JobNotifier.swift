@@ -29,7 +29,7 @@ public final class JobNotifier: Sendable {
     /// A job reached a terminal state.
     public func jobFinished(_ jobID: String) {
         let continuations = waiters.withLock { $0.byJob.removeValue(forKey: jobID) } ?? [:]
-        continuations.values.forEach { $0.resume() }
+        for continuation in continuations.values { continuation.resume() }
     }
 
     /// Returns when `jobID` finishes, `timeout` passes, or `alreadyFinished` says it was done before we started listening.

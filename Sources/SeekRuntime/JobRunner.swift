@@ -22,8 +22,14 @@ public final class JobRunner: Service {
     private let inFlight = Mutex<[String: ClaimedJob]>([:])
     private let stopping = Atomic<Bool>(false)
 
-    public init(store: any JobStore, catalog: WorkerCatalog, notifier: JobNotifier, configuration: RunnerConfiguration,
-                observer: RunnerObserver = .none, logger: Logger) {
+    public init(
+        store: any JobStore,
+        catalog: WorkerCatalog,
+        notifier: JobNotifier,
+        configuration: RunnerConfiguration,
+        observer: RunnerObserver = .none,
+        logger: Logger
+    ) {
         self.store = store
         self.catalog = catalog
         self.notifier = notifier
@@ -38,8 +44,10 @@ public final class JobRunner: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.heartbeat() }
                 await self.dispatch(into: &group)
-                self.logger.notice("Runner stopped claiming; draining running jobs",
-                                   metadata: ["running": "\(self.inFlight.withLock { $0.count })"])
+                self.logger.notice(
+                    "Runner stopped claiming; draining running jobs",
+                    metadata: ["running": "\(self.inFlight.withLock { $0.count })"]
+                )
                 self.observer.claimingStopped()
                 // No more claims. Running jobs get the grace period, then are handed back.
                 group.addTask {
@@ -91,8 +99,11 @@ public final class JobRunner: Service {
         let started = clock.now
         let outcome: JobOutcome
         guard let entry = catalog[job.workerID] else {
-            await record(job, .failed(JobFailure(code: "worker_unavailable", message: "Worker \(job.workerID) is not available on this node.")),
-                         runSeconds: 0)
+            await record(
+                job,
+                .failed(JobFailure(code: "worker_unavailable", message: "Worker \(job.workerID) is not available on this node.")),
+                runSeconds: 0
+            )
             return
         }
         do {

@@ -23,8 +23,10 @@ public struct RunnerObserver: Sendable {
     /// The runner has stopped claiming (graceful shutdown) and is draining its running jobs.
     public var claimingStopped: @Sendable () -> Void
 
-    public init(jobFinished: @escaping @Sendable (String, String, Double) -> Void = { _, _, _ in },
-                claimingStopped: @escaping @Sendable () -> Void = {}) {
+    public init(
+        jobFinished: @escaping @Sendable (String, String, Double) -> Void = { _, _, _ in },
+        claimingStopped: @escaping @Sendable () -> Void = {}
+    ) {
         self.jobFinished = jobFinished
         self.claimingStopped = claimingStopped
     }

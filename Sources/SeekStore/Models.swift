@@ -134,8 +134,14 @@ public struct JobSubmission: Sendable {
     public var billingMode: BillingMode
     public var idempotency: IdempotencyClaim?
 
-    public init(workspaceID: String, workerID: String, request: JobRequest, plan: JobPlan, billingMode: BillingMode,
-                idempotency: IdempotencyClaim?) {
+    public init(
+        workspaceID: String,
+        workerID: String,
+        request: JobRequest,
+        plan: JobPlan,
+        billingMode: BillingMode,
+        idempotency: IdempotencyClaim?
+    ) {
         self.workspaceID = workspaceID
         self.workerID = workerID
         self.request = request

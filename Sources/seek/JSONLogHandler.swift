@@ -14,8 +14,15 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-             function: String, line _: UInt) {
+    func log(
+        level: Logger.Level,
+        message: Logger.Message,
+        metadata explicit: Logger.Metadata?,
+        source: String,
+        file: String,
+        function: String,
+        line _: UInt
+    ) {
         var line: OrderedDictionaryOfJSON = [
             "time": .string(Timestamp.format(Date())), "level": .string(level.rawValue), "message": .string(message.description),
             "logger": .string(label),

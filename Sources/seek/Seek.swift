@@ -55,14 +55,20 @@ struct Serve: AsyncParsableCommand {
     var shutdownGrace: Int?
     @Option(name: .customLong("credit-usd"), help: "Dollar value of one credit (env SEEK_CREDIT_USD, default 0.0001).")
     var creditUSD: Double?
-    @Option(name: .customLong("commit-delay-ms"),
-            help: "Longest a commit waits for more writes while commits run back to back (env SEEK_COMMIT_DELAY_MS, default 2; 0 disables).")
+    @Option(
+        name: .customLong("commit-delay-ms"),
+        help: "Longest a commit waits for more writes while commits run back to back (env SEEK_COMMIT_DELAY_MS, default 2; 0 disables)."
+    )
     var commitDelayMs: Double?
-    @Flag(name: .customLong("allow-private-webhooks"),
-          help: "Deliver webhooks to loopback and private addresses too, for tests and private networks (env SEEK_ALLOW_PRIVATE_WEBHOOKS=1).")
+    @Flag(
+        name: .customLong("allow-private-webhooks"),
+        help: "Deliver webhooks to loopback and private addresses too, for tests and private networks (env SEEK_ALLOW_PRIVATE_WEBHOOKS=1)."
+    )
     var allowPrivateWebhooks = false
-    @Option(name: .customLong("webhook-retry-schedule"),
-            help: "Seconds between webhook attempts, comma-separated (env SEEK_WEBHOOK_RETRY_SCHEDULE, default 5,30,300).")
+    @Option(
+        name: .customLong("webhook-retry-schedule"),
+        help: "Seconds between webhook attempts, comma-separated (env SEEK_WEBHOOK_RETRY_SCHEDULE, default 5,30,300)."
+    )
     var webhookRetrySchedule: String?
     @Option(name: .customLong("webhook-concurrency"), help: "Webhook attempts in flight at once (env SEEK_WEBHOOK_CONCURRENCY, default 64).")
     var webhookConcurrency: Int?
@@ -75,7 +81,8 @@ struct Serve: AsyncParsableCommand {
         configuration.databaseURL = storage.resolvedDatabaseURL
         configuration.host = host ?? Environment.value("SEEK_HOST") ?? configuration.host
         configuration.port = try port ?? Environment.value("SEEK_PORT").map { try Self.integer($0, "SEEK_PORT") } ?? configuration.port
-        configuration.concurrency = try concurrency ?? Environment.value("SEEK_CONCURRENCY").map { try Self.integer($0, "SEEK_CONCURRENCY") }
+        configuration.concurrency =
+            try concurrency ?? Environment.value("SEEK_CONCURRENCY").map { try Self.integer($0, "SEEK_CONCURRENCY") }
             ?? configuration.concurrency
         if let grace = try shutdownGrace ?? Environment.value("SEEK_SHUTDOWN_GRACE").map({ try Self.integer($0, "SEEK_SHUTDOWN_GRACE") }) {
             configuration.shutdownGrace = .seconds(grace)
@@ -87,7 +94,8 @@ struct Serve: AsyncParsableCommand {
             guard (0...100).contains(delay) else { throw ValidationError("The commit delay must be 0 to 100 ms.") }
             configuration.commitDelay = delay / 1000
         }
-        configuration.webhooks.allowPrivateTargets = allowPrivateWebhooks
+        configuration.webhooks.allowPrivateTargets =
+            allowPrivateWebhooks
             || ["1", "true", "yes"].contains(Environment.value("SEEK_ALLOW_PRIVATE_WEBHOOKS")?.lowercased() ?? "")
         if let schedule = webhookRetrySchedule ?? Environment.value("SEEK_WEBHOOK_RETRY_SCHEDULE") {
             do {
@@ -96,7 +104,9 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
         }
-        if let slots = try webhookConcurrency ?? Environment.value("SEEK_WEBHOOK_CONCURRENCY").map({ try Self.integer($0, "SEEK_WEBHOOK_CONCURRENCY") }) {
+        if let slots = try webhookConcurrency
+            ?? Environment.value("SEEK_WEBHOOK_CONCURRENCY").map({ try Self.integer($0, "SEEK_WEBHOOK_CONCURRENCY") })
+        {
             guard (1...1024).contains(slots) else { throw ValidationError("Webhook concurrency must be 1 to 1024.") }
             configuration.webhooks.concurrency = slots
         }
@@ -149,7 +159,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move a workspace to another plan, or set its own rate limit or credit line (enterprise), and print it as JSON.")
+            abstract: "Move a workspace to another plan, or set its own rate limit or credit line (enterprise), and print it as JSON."
+        )
 
         @OptionGroup var storage: StorageOptions
         @Option(help: "The workspace id (ws_…).") var id: String
@@ -179,11 +190,13 @@ struct WorkspaceCommand: AsyncParsableCommand {
             } catch let error as SeekError {
                 throw ValidationError(error.message)
             }
-            print(JSONValue.object([
-                "workspace_id": .string(workspace.id), "plan": .string(workspace.plan.name),
-                "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)), "burst": .integer(Int64(workspace.rateLimit.burst)),
-                "credit_line": .integer(Int64(workspace.creditLine)),
-            ]).serializedString)
+            print(
+                JSONValue.object([
+                    "workspace_id": .string(workspace.id), "plan": .string(workspace.plan.name),
+                    "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)), "burst": .integer(Int64(workspace.rateLimit.burst)),
+                    "credit_line": .integer(Int64(workspace.creditLine)),
+                ]).serializedString
+            )
         }
     }
 }
@@ -201,9 +214,13 @@ struct CreditsCommand: AsyncParsableCommand {
         func run() async throws {
             guard credits > 0 else { throw ValidationError("--credits must be a positive integer.") }
             let balance = try await storage.openStore().addCredits(workspaceID: workspace, type: .topup, amount: credits)
-            print(JSONValue.object(["workspace_id": .string(workspace), "balance": .integer(Int64(balance.balance)),
-                                    "reserved": .integer(Int64(balance.reserved)), "available": .integer(Int64(balance.available))])
-                .serializedString)
+            print(
+                JSONValue.object([
+                    "workspace_id": .string(workspace), "balance": .integer(Int64(balance.balance)),
+                    "reserved": .integer(Int64(balance.reserved)), "available": .integer(Int64(balance.available)),
+                ])
+                .serializedString
+            )
         }
     }
 }

@@ -48,12 +48,28 @@ struct BillingTests {
 
     @Test("max_credits caps a per-event reservation and refuses a per-run price above it")
     func maxCredits() throws {
-        let perEvent = WorkerManifest(id: "emails", name: "", description: "", version: "1", inputSchema: true, outputKind: .list,
-                                      pricing: .perEvent(1, maxEvents: 500), maxDurationSeconds: 60)
+        let perEvent = WorkerManifest(
+            id: "emails",
+            name: "",
+            description: "",
+            version: "1",
+            inputSchema: true,
+            outputKind: .list,
+            pricing: .perEvent(1, maxEvents: 500),
+            maxDurationSeconds: 60
+        )
         let capped = try JobPlan(request: try JobRequest(body: ["max_credits": 40]), manifest: perEvent)
         #expect(capped.reservedCredits == 40)
-        let perRun = WorkerManifest(id: "convert", name: "", description: "", version: "1", inputSchema: true, outputKind: .object,
-                                    pricing: .perRun(5), maxDurationSeconds: 60)
+        let perRun = WorkerManifest(
+            id: "convert",
+            name: "",
+            description: "",
+            version: "1",
+            inputSchema: true,
+            outputKind: .object,
+            pricing: .perRun(5),
+            maxDurationSeconds: 60
+        )
         #expect(throws: SeekError(.paymentRequired, "max_credits (4) is below this worker's cost of 5 credits a run.")) {
             try JobPlan(request: try JobRequest(body: ["max_credits": 4]), manifest: perRun)
         }

@@ -20,10 +20,13 @@ struct IdentifierTests {
         #expect(early < late)
     }
 
-    @Test("malformed and foreign ids do not match", arguments: [
-        "job_", "job_123", "ws_01ARZ3NDEKTSV4RRFFQ69G5FAV", "job_01ARZ3NDEKTSV4RRFFQ69G5FAU!", "JOB_01ARZ3NDEKTSV4RRFFQ69G5FAV",
-        "job_01arz3ndektsv4rrffq69g5fav", "job_01ARZ3NDEKTSV4RRFFQ69G5FAVX",
-    ])
+    @Test(
+        "malformed and foreign ids do not match",
+        arguments: [
+            "job_", "job_123", "ws_01ARZ3NDEKTSV4RRFFQ69G5FAV", "job_01ARZ3NDEKTSV4RRFFQ69G5FAU!", "JOB_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "job_01arz3ndektsv4rrffq69g5fav", "job_01ARZ3NDEKTSV4RRFFQ69G5FAVX",
+        ]
+    )
     func rejects(_ text: String) {
         #expect(!IDKind.job.matches(text))
     }
@@ -39,8 +42,13 @@ struct IdentifierTests {
         #expect(Secrets.displayPrefix(of: key) == String(key.prefix(12)))
     }
 
-    @Test("worker slugs", arguments: [("echo", true), ("image-format-converter", true), ("a", false), ("-echo", false), ("Echo", false),
-                                      ("e_cho", false), (String(repeating: "a", count: 64), false)])
+    @Test(
+        "worker slugs",
+        arguments: [
+            ("echo", true), ("image-format-converter", true), ("a", false), ("-echo", false), ("Echo", false),
+            ("e_cho", false), (String(repeating: "a", count: 64), false),
+        ]
+    )
     func slugs(_ text: String, _ valid: Bool) {
         #expect(WorkerSlug.isValid(text) == valid)
     }

@@ -19,10 +19,13 @@ struct JSONParserTests {
         _ = try JSONParser.parse(text)
     }
 
-    @Test("malformed documents are rejected", arguments: [
-        "", "{", "{\"a\"}", "{\"a\":1,}", "[1,]", "01", "1.", ".5", "-", "tru", "\"\\x\"", "\"a", "{\"a\":1} x", "NaN", "1e999",
-        "\"\u{01}\"", "\"\\ud800\"", "{'a':1}",
-    ])
+    @Test(
+        "malformed documents are rejected",
+        arguments: [
+            "", "{", "{\"a\"}", "{\"a\":1,}", "[1,]", "01", "1.", ".5", "-", "tru", "\"\\x\"", "\"a", "{\"a\":1} x", "NaN", "1e999",
+            "\"\u{01}\"", "\"\\ud800\"", "{'a':1}",
+        ]
+    )
     func malformed(_ text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
     }

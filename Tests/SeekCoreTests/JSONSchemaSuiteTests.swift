@@ -25,7 +25,7 @@ struct JSONSchemaSuiteTests {
         "root pointer ref", "relative pointer ref to object", "relative pointer ref to array", "escaped pointer ref", "nested refs",
         "ref applies alongside sibling keywords", "property named $ref that is not a reference",
         "property named $ref, containing an actual $ref", "$ref to boolean schema true", "$ref to boolean schema false",
-"refs with quote", "naive replacement of $ref with its destination is not correct",
+        "refs with quote", "naive replacement of $ref with its destination is not correct",
         "empty tokens in $ref json-pointer",
     ]
 

@@ -4,13 +4,23 @@ import Testing
 
 @Suite("Job submissions: control keys, plans and the state machine")
 struct JobRequestTests {
-    static let manifest = WorkerManifest(id: "echo", name: "Echo", description: "", version: "1", inputSchema: ["type": "object"],
-                                         outputKind: .object, pricing: .perRun(1), maxDurationSeconds: 10)
+    static let manifest = WorkerManifest(
+        id: "echo",
+        name: "Echo",
+        description: "",
+        version: "1",
+        inputSchema: ["type": "object"],
+        outputKind: .object,
+        pricing: .perRun(1),
+        maxDurationSeconds: 10
+    )
 
     @Test("control keys are split from the input")
     func split() throws {
-        let request = try JobRequest(body: ["q": "coffee", "webhook": "https://example.com/h", "priority": "high", "timeout_s": 5,
-                                            "max_credits": 3])
+        let request = try JobRequest(body: [
+            "q": "coffee", "webhook": "https://example.com/h", "priority": "high", "timeout_s": 5,
+            "max_credits": 3,
+        ])
         #expect(request.input == ["q": "coffee"])
         #expect(request.webhook == "https://example.com/h")
         #expect(request.priority == .high)
@@ -19,10 +29,13 @@ struct JobRequestTests {
         #expect(try JobRequest(body: [:]).priority == .normal)
     }
 
-    @Test("bad control values are 400s that name the key", arguments: [
-        ("priority", JSONValue.string("urgent")), ("priority", 1), ("timeout_s", 0), ("timeout_s", "5"), ("timeout_s", 1.5),
-        ("max_credits", -1), ("webhook", "ftp://x.com"), ("webhook", "not a url"), ("webhook", 3), ("webhook", "https://"),
-    ])
+    @Test(
+        "bad control values are 400s that name the key",
+        arguments: [
+            ("priority", JSONValue.string("urgent")), ("priority", 1), ("timeout_s", 0), ("timeout_s", "5"), ("timeout_s", 1.5),
+            ("max_credits", -1), ("webhook", "ftp://x.com"), ("webhook", "not a url"), ("webhook", 3), ("webhook", "https://"),
+        ]
+    )
     func badValues(_ key: String, _ value: JSONValue) {
         do {
             _ = try JobRequest(body: .object([key: value]))
@@ -74,7 +87,9 @@ struct SchemaDetailTests {
         let schema = try JSONSchema([
             "type": "object",
             "$defs": ["url": ["type": "string", "format": "uri"]],
-            "properties": ["profile_url": ["$ref": "#/$defs/url"], "limit": ["type": "integer"], "tags": ["type": "array", "items": ["type": "string"]]],
+            "properties": [
+                "profile_url": ["$ref": "#/$defs/url"], "limit": ["type": "integer"], "tags": ["type": "array", "items": ["type": "string"]],
+            ],
             "required": ["profile_url", "limit"],
             "additionalProperties": false,
         ])

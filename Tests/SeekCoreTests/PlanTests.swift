@@ -63,8 +63,10 @@ struct PlanTests {
         let spent = MonthlyGrant.entries(plan: .free, balance: CreditBalance(balance: 40, reserved: 15), lastGrant: 100)
         #expect(spent.map(\.1) == [25, 100], "credits reserved by running jobs do not expire")
         #expect(MonthlyGrant.entries(plan: .free, balance: CreditBalance(balance: 0, reserved: 0), lastGrant: 100).map(\.0) == [.grant])
-        #expect(MonthlyGrant.entries(plan: .pro, balance: CreditBalance(balance: 500, reserved: 0), lastGrant: 500).isEmpty,
-                "pay-as-you-go credits never expire")
+        #expect(
+            MonthlyGrant.entries(plan: .pro, balance: CreditBalance(balance: 500, reserved: 0), lastGrant: 500).isEmpty,
+            "pay-as-you-go credits never expire"
+        )
     }
 
     @Test("a credit line lets available credits go down to −N, never further; settling always works")

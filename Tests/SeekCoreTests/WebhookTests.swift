@@ -8,8 +8,12 @@ struct WebhookSignatureTests {
     @Test("reproduces the Standard Webhooks reference vector byte for byte")
     func standardWebhooksVector() throws {
         let secret = try #require(WebhookSecret(encoded: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
-        let signature = WebhookSignature.standard(secrets: [secret], id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330,
-                                                  body: Array(#"{"test": 2432232314}"#.utf8))
+        let signature = WebhookSignature.standard(
+            secrets: [secret],
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            timestamp: 1_614_265_330,
+            body: Array(#"{"test": 2432232314}"#.utf8)
+        )
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
 
@@ -36,20 +40,28 @@ struct WebhookSignatureTests {
 
 @Suite("The SSRF address policy")
 struct AddressPolicyTests {
-    @Test("internal addresses are refused however they are spelled", arguments: [
-        "127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
-        "169.254.169.254", "198.18.0.1", "198.19.255.255", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
-        "::1", "::", "[::1]", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-        "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2130706433", "0x7f.1", "017700000001", "127.1", "0x7f000001", "0177.0.0.1",
-        "0", "2001:db8::1", "2002:7f00:1::",
-    ])
+    @Test(
+        "internal addresses are refused however they are spelled",
+        arguments: [
+            "127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
+            "169.254.169.254", "198.18.0.1", "198.19.255.255", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
+            "::1", "::", "[::1]", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2130706433", "0x7f.1", "017700000001", "127.1", "0x7f000001", "0177.0.0.1",
+            "0", "2001:db8::1", "2002:7f00:1::",
+        ]
+    )
     func refused(_ host: String) throws {
         let address = try #require(AddressPolicy.literal(host), "\(host) did not parse as an address")
         #expect(!AddressPolicy.isPublic(address), "\(host) → \(address) was judged public")
     }
 
-    @Test("public addresses are allowed", arguments: ["93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8",
-                                                       "64:ff9b::808:808", "172.32.0.1", "100.128.0.1", "11.0.0.1"])
+    @Test(
+        "public addresses are allowed",
+        arguments: [
+            "93.184.216.34", "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8",
+            "64:ff9b::808:808", "172.32.0.1", "100.128.0.1", "11.0.0.1",
+        ]
+    )
     func allowed(_ host: String) throws {
         let address = try #require(AddressPolicy.literal(host))
         #expect(AddressPolicy.isPublic(address), "\(host) → \(address) was refused")

@@ -48,7 +48,13 @@ struct APIFixture {
 
 extension TestClientProtocol {
     /// Sends a request with the key and returns status, headers and the JSON body.
-    func call(_ method: HTTPRequest.Method, _ uri: String, key: String?, body: String? = nil, headers extra: HTTPFields = [:])
+    func call(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        key: String?,
+        body: String? = nil,
+        headers extra: HTTPFields = [:]
+    )
         async throws -> (status: Int, headers: HTTPFields, json: JSONValue)
     {
         var headers = extra
@@ -66,7 +72,7 @@ extension JSONValue {
     /// Checks the contract's error shape and returns the error code.
     var errorCode: String? {
         guard self["error"]?.stringValue != nil, self["message"]?.stringValue != nil, self["status"]?.integerValue != nil,
-              self["request_id"]?.stringValue != nil
+            self["request_id"]?.stringValue != nil
         else { return nil }
         return self["error"]?.stringValue
     }

@@ -102,8 +102,12 @@ struct APITests {
     func jobLifecycle() async throws {
         let api = try await APIFixture(credits: 5)
         try await api.test { client in
-            let (status, headers, accepted) = try await client.call(.post, "/v1/workers/echo/jobs", key: api.key,
-                                                                    body: #"{"q":"coffee in Paris","priority":"high"}"#)
+            let (status, headers, accepted) = try await client.call(
+                .post,
+                "/v1/workers/echo/jobs",
+                key: api.key,
+                body: #"{"q":"coffee in Paris","priority":"high"}"#
+            )
             #expect(status == 202)
             let id = try #require(accepted["job_uuid"]?.stringValue)
             #expect(IDKind.job.matches(id))
@@ -141,16 +145,26 @@ struct APITests {
     func preferWait() async throws {
         let api = try await APIFixture()
         try await api.test(runner: true) { client in
-            let (status, headers, job) = try await client.call(.post, "/v1/workers/echo/jobs", key: api.key, body: #"{"x":1}"#,
-                                                               headers: [HTTPField.Name("Prefer")!: "wait=10"])
+            let (status, headers, job) = try await client.call(
+                .post,
+                "/v1/workers/echo/jobs",
+                key: api.key,
+                body: #"{"x":1}"#,
+                headers: [HTTPField.Name("Prefer")!: "wait=10"]
+            )
             #expect(status == 200)
             #expect(job["status"] == "completed")
             #expect(job["result"] == ["kind": "object", "data": ["x": 1], "items": [], "meta": [:]])
             #expect(job["cost_credits"] == 1)
             #expect(job["cost"]?["run_usd"] == 0.0001)
             #expect(headers[HTTPField.Name("Preference-Applied")!] == "wait=10")
-            let timedOut = try await client.call(.post, "/v1/workers/sleep/jobs", key: api.key, body: #"{"ms":3000}"#,
-                                                 headers: [HTTPField.Name("Prefer")!: "wait=1"])
+            let timedOut = try await client.call(
+                .post,
+                "/v1/workers/sleep/jobs",
+                key: api.key,
+                body: #"{"ms":3000}"#,
+                headers: [HTTPField.Name("Prefer")!: "wait=1"]
+            )
             #expect(timedOut.status == 202)
             #expect(timedOut.json["status"] == "queued")
         }
@@ -193,8 +207,13 @@ struct APITests {
             #expect(other.status == 422)
             #expect(other.json.errorCode == "unprocessable_entity")
             #expect(try await client.call(.get, "/v1/me", key: api.key).json["credits"]?["reserved"] == 1)
-            let bad = try await client.call(.post, "/v1/workers/echo/jobs", key: api.key, body: "{}",
-                                            headers: [HTTPField.Name("Idempotency-Key")!: "has space"])
+            let bad = try await client.call(
+                .post,
+                "/v1/workers/echo/jobs",
+                key: api.key,
+                body: "{}",
+                headers: [HTTPField.Name("Idempotency-Key")!: "has space"]
+            )
             #expect(bad.status == 400)
         }
     }
@@ -211,13 +230,16 @@ struct APITests {
         }
     }
 
-    @Test("bad input gets the contract's error with the right status, never a 500", arguments: [
-        ("{", 400, "bad_request"), ("[]", 400, "bad_request"), ("\"text\"", 400, "bad_request"), ("", 400, "bad_request"),
-        (#"{"priority":"urgent"}"#, 400, "bad_request"), (#"{"timeout_s":-1}"#, 400, "bad_request"),
-        (#"{"timeout_s":99999}"#, 400, "bad_request"), (#"{"webhook":"gopher://x"}"#, 400, "bad_request"),
-        (#"{"max_credits":"lots"}"#, 400, "bad_request"), (String(repeating: "[", count: 10_000), 400, "bad_request"),
-        (String(repeating: "{\"a\":", count: 10_000) + "1" + String(repeating: "}", count: 10_000), 400, "bad_request"),
-    ])
+    @Test(
+        "bad input gets the contract's error with the right status, never a 500",
+        arguments: [
+            ("{", 400, "bad_request"), ("[]", 400, "bad_request"), ("\"text\"", 400, "bad_request"), ("", 400, "bad_request"),
+            (#"{"priority":"urgent"}"#, 400, "bad_request"), (#"{"timeout_s":-1}"#, 400, "bad_request"),
+            (#"{"timeout_s":99999}"#, 400, "bad_request"), (#"{"webhook":"gopher://x"}"#, 400, "bad_request"),
+            (#"{"max_credits":"lots"}"#, 400, "bad_request"), (String(repeating: "[", count: 10_000), 400, "bad_request"),
+            (String(repeating: "{\"a\":", count: 10_000) + "1" + String(repeating: "}", count: 10_000), 400, "bad_request"),
+        ]
+    )
     func badBodies(_ body: String, _ status: Int, _ code: String) async throws {
         let api = try await APIFixture()
         try await api.test { client in
@@ -227,10 +249,13 @@ struct APITests {
         }
     }
 
-    @Test("a webhook aimed at a private address is refused at submit with a 400 that says why", arguments: [
-        "http://127.0.0.1/h", "http://2130706433/h", "https://[::1]/h", "http://localhost:8080/h", "http://169.254.169.254/latest/",
-        "http://internal.test/h",
-    ])
+    @Test(
+        "a webhook aimed at a private address is refused at submit with a 400 that says why",
+        arguments: [
+            "http://127.0.0.1/h", "http://2130706433/h", "https://[::1]/h", "http://localhost:8080/h", "http://169.254.169.254/latest/",
+            "http://internal.test/h",
+        ]
+    )
     func privateWebhookRefused(_ url: String) async throws {
         let api = try await APIFixture()
         try await api.test { client in
@@ -242,8 +267,10 @@ struct APITests {
         }
     }
 
-    @Test("a public webhook host is accepted, and so is a name that does not resolve yet (each attempt checks again)",
-          arguments: ["https://example.com/hook", "http://93.184.216.34:8080/h", "https://not-yet.example.invalid/h"])
+    @Test(
+        "a public webhook host is accepted, and so is a name that does not resolve yet (each attempt checks again)",
+        arguments: ["https://example.com/hook", "http://93.184.216.34:8080/h", "https://not-yet.example.invalid/h"]
+    )
     func publicWebhookAccepted(_ url: String) async throws {
         let api = try await APIFixture()
         try await api.test { client in
@@ -340,8 +367,14 @@ struct APITests {
         let api = try await APIFixture()
         let other = try await api.another()
         try await api.test { client in
-            let id = try #require(try await client.call(.post, "/v1/workers/echo/jobs", key: api.key,
-                                                         body: #"{"webhook":"https://example.com/hook"}"#).json["job_uuid"]?.stringValue)
+            let id = try #require(
+                try await client.call(
+                    .post,
+                    "/v1/workers/echo/jobs",
+                    key: api.key,
+                    body: #"{"webhook":"https://example.com/hook"}"#
+                ).json["job_uuid"]?.stringValue
+            )
             let job = try await client.call(.get, "/v1/jobs/\(id)", key: api.key).json
             #expect(job["webhook"] == ["url": "https://example.com/hook", "state": "pending", "attempts": 0])
             let log = try await client.call(.get, "/v1/jobs/\(id)/webhook-deliveries", key: api.key)

@@ -116,8 +116,13 @@ struct PlanAPITests {
         let api = try await APIFixture()
         try await api.test(runner: true) { client in
             for body in [#"{"a":1}"#, #"{"a":2}"#] {
-                let job = try await client.call(.post, "/v1/workers/echo/jobs", key: api.key, body: body,
-                                                headers: [HTTPField.Name("Prefer")!: "wait=10"])
+                let job = try await client.call(
+                    .post,
+                    "/v1/workers/echo/jobs",
+                    key: api.key,
+                    body: body,
+                    headers: [HTTPField.Name("Prefer")!: "wait=10"]
+                )
                 #expect(job.json["status"] == "completed")
             }
             let usage = try await client.call(.get, "/v1/me/usage", key: api.key).json

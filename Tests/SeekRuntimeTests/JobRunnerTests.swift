@@ -31,8 +31,16 @@ final class Gate: Sendable {
 
 struct GateWorker: Worker {
     let gate: Gate
-    let manifest = WorkerManifest(id: "gate", name: "Gate", description: "", version: "1", inputSchema: true, outputKind: .object,
-                                  pricing: .perRun(2), maxDurationSeconds: 60)
+    let manifest = WorkerManifest(
+        id: "gate",
+        name: "Gate",
+        description: "",
+        version: "1",
+        inputSchema: true,
+        outputKind: .object,
+        pricing: .perRun(2),
+        maxDurationSeconds: 60
+    )
     func run(_ input: JSONValue) async throws -> WorkerOutput {
         try await gate.enter()
         return WorkerOutput(result: .object(["released": true]))
@@ -40,8 +48,16 @@ struct GateWorker: Worker {
 }
 
 struct FailingWorker: Worker {
-    let manifest = WorkerManifest(id: "fails", name: "Fails", description: "", version: "1", inputSchema: true, outputKind: .object,
-                                  pricing: .perRun(3), maxDurationSeconds: 60)
+    let manifest = WorkerManifest(
+        id: "fails",
+        name: "Fails",
+        description: "",
+        version: "1",
+        inputSchema: true,
+        outputKind: .object,
+        pricing: .perRun(3),
+        maxDurationSeconds: 60
+    )
     func run(_ input: JSONValue) async throws -> WorkerOutput {
         throw WorkerFailure(code: "bad_input", message: "cannot do that")
     }
@@ -57,8 +73,16 @@ final class RunLog: Sendable {
 /// Records the order in which jobs ran.
 struct RecordingWorker: Worker {
     let order: RunLog
-    let manifest = WorkerManifest(id: "record", name: "Record", description: "", version: "1", inputSchema: true, outputKind: .list,
-                                  pricing: .perEvent(1, maxEvents: 5), maxDurationSeconds: 60)
+    let manifest = WorkerManifest(
+        id: "record",
+        name: "Record",
+        description: "",
+        version: "1",
+        inputSchema: true,
+        outputKind: .list,
+        pricing: .perEvent(1, maxEvents: 5),
+        maxDurationSeconds: 60
+    )
     func run(_ input: JSONValue) async throws -> WorkerOutput {
         order.append(input["n"]?.integerValue ?? -1)
         return WorkerOutput(result: .list([1, 2]), events: 2)
@@ -73,16 +97,27 @@ final class Harness: Sendable {
     let order = RunLog()
     let claimingStopped: AsyncStream<Void>
 
-    init(gate: Gate = Gate(), concurrency: Int = 4, grace: Duration = .seconds(30), leaseSeconds: Double = 30, extra: [any Service] = [],
-         fixture: StoreFixture? = nil) throws {
+    init(
+        gate: Gate = Gate(),
+        concurrency: Int = 4,
+        grace: Duration = .seconds(30),
+        leaseSeconds: Double = 30,
+        extra: [any Service] = [],
+        fixture: StoreFixture? = nil
+    ) throws {
         self.fixture = try fixture ?? StoreFixture()
         let catalog = try WorkerCatalog([EchoWorker(), SleepWorker(), GateWorker(gate: gate), FailingWorker(), RecordingWorker(order: order)])
         let logger = Logger(label: "test")
         let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)
         claimingStopped = stopped
-        runner = JobRunner(store: self.fixture.store, catalog: catalog, notifier: notifier,
-                           configuration: RunnerConfiguration(concurrency: concurrency, leaseSeconds: leaseSeconds, shutdownGrace: grace),
-                           observer: RunnerObserver(claimingStopped: { stoppedContinuation.yield() }), logger: logger)
+        runner = JobRunner(
+            store: self.fixture.store,
+            catalog: catalog,
+            notifier: notifier,
+            configuration: RunnerConfiguration(concurrency: concurrency, leaseSeconds: leaseSeconds, shutdownGrace: grace),
+            observer: RunnerObserver(claimingStopped: { stoppedContinuation.yield() }),
+            logger: logger
+        )
         let reaper = LeaseReaper(store: self.fixture.store, notifier: notifier, interval: .milliseconds(50), logger: logger)
         group = ServiceGroup(configuration: .init(services: [runner, reaper] + extra, logger: logger))
     }
@@ -93,8 +128,14 @@ final class Harness: Sendable {
         return (workspaceID, Task { try await group.run() })
     }
 
-    func submit(_ workspaceID: String, worker: String, input: JSONValue = [:], credits: Int = 1, priority: JobPriority = .normal,
-                timeout: Int? = nil) async throws -> Job {
+    func submit(
+        _ workspaceID: String,
+        worker: String,
+        input: JSONValue = [:],
+        credits: Int = 1,
+        priority: JobPriority = .normal,
+        timeout: Int? = nil
+    ) async throws -> Job {
         var submission = try fixture.submission(workspaceID, worker: worker, credits: credits, priority: priority, input: input)
         if let timeout { submission.plan.deadlineSeconds = timeout }
         let job = try await fixture.store.submit(submission).job
@@ -220,7 +261,10 @@ struct JobRunnerTests {
         try await running.value
         let stored = try #require(try await harness.fixture.store.job(id: job.id, workspaceID: workspaceID))
         #expect(stored.status == .queued)
-        #expect(try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 10, reserved: 1), "a returned job keeps its reservation")
+        #expect(
+            try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 10, reserved: 1),
+            "a returned job keeps its reservation"
+        )
     }
 
     @Test("a job whose runner vanished runs again after its lease expires")

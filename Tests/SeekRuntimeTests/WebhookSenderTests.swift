@@ -24,14 +24,24 @@ final class WebhookHarness: Sendable {
         addressGuard = WebhookAddressGuard(resolver: resolver, allowPrivateTargets: configuration.allowPrivateTargets)
         var logger = Logger(label: "test")
         logger.logLevel = .error
-        let sender = WebhookSender(store: fixture.store, notifier: notifier, addressGuard: addressGuard, transport: HTTPWebhookTransport(),
-                                   configuration: configuration, observer: WebhookObserver { sink.yield($0) }, logger: logger)
+        let sender = WebhookSender(
+            store: fixture.store,
+            notifier: notifier,
+            addressGuard: addressGuard,
+            transport: HTTPWebhookTransport(),
+            configuration: configuration,
+            observer: WebhookObserver { sink.yield($0) },
+            logger: logger
+        )
         group = ServiceGroup(configuration: .init(services: [sender], logger: logger))
     }
 
     /// Runs `body` with the sender running and a fresh workspace.
-    static func running(_ configuration: WebhookConfiguration, resolver: any HostResolver = ScriptedResolver([:]),
-                        _ body: (WebhookHarness, String) async throws -> Void) async throws {
+    static func running(
+        _ configuration: WebhookConfiguration,
+        resolver: any HostResolver = ScriptedResolver([:]),
+        _ body: (WebhookHarness, String) async throws -> Void
+    ) async throws {
         let harness = try WebhookHarness(configuration, resolver: resolver)
         let group = harness.group
         let task = Task { try await group.run() }
@@ -86,8 +96,12 @@ struct WebhookSenderTests {
             #expect(IDKind.whd.matches(id))
             #expect(abs(Double(timestamp) - Date().timeIntervalSince1970) < 60)
             let secret = try await harness.fixture.store.webhookSecrets(workspaceID: workspaceID).current
-            #expect(request.headers["webhook-signature"] == WebhookSignature.standard(secrets: [secret], id: id, timestamp: timestamp, body: request.body))
-            #expect(request.headers["x-seekapi-signature"] == WebhookSignature.seekHeader(secrets: [secret], timestamp: timestamp, body: request.body))
+            #expect(
+                request.headers["webhook-signature"] == WebhookSignature.standard(secrets: [secret], id: id, timestamp: timestamp, body: request.body)
+            )
+            #expect(
+                request.headers["x-seekapi-signature"] == WebhookSignature.seekHeader(secrets: [secret], timestamp: timestamp, body: request.body)
+            )
             #expect(request.headers["content-type"] == "application/json")
 
             let stored = try await harness.fixture.store.job(id: job.id, workspaceID: workspaceID)
@@ -128,8 +142,14 @@ struct WebhookSenderTests {
             let reports = try await harness.attempts(3)
             #expect(reports.map(\.next.isRetry) == [true, true, false])
             #expect(reports.last?.next == .failed)
-            #expect(try await harness.fixture.store.job(id: job.id, workspaceID: workspaceID)?.webhook == WebhookStatus(
-                url: "http://127.0.0.1:\(receiver.port)/", state: .failed, attempts: 3))
+            #expect(
+                try await harness.fixture.store.job(id: job.id, workspaceID: workspaceID)?.webhook
+                    == WebhookStatus(
+                        url: "http://127.0.0.1:\(receiver.port)/",
+                        state: .failed,
+                        attempts: 3
+                    )
+            )
             #expect(receiver.requests.count == 3)
         }
     }
@@ -160,7 +180,9 @@ struct WebhookSenderTests {
             let report = try #require(try await harness.attempts(1).first)
             #expect(report.result == .notAnswered("no response within 0.5 s"))
             #expect(report.durationSeconds < 5)
-            #expect(try await harness.fixture.store.webhookAttempts(jobID: job.id, workspaceID: workspaceID)?.first?.error == "no response within 0.5 s")
+            #expect(
+                try await harness.fixture.store.webhookAttempts(jobID: job.id, workspaceID: workspaceID)?.first?.error == "no response within 0.5 s"
+            )
         }
     }
 
@@ -214,8 +236,10 @@ struct WebhookSenderTests {
         }
     }
 
-    @Test("private targets in any spelling are refused at delivery without a connection",
-          arguments: ["127.0.0.1", "2130706433", "0x7f.1", "017700000001", "127.1", "[::ffff:127.0.0.1]", "localhost"])
+    @Test(
+        "private targets in any spelling are refused at delivery without a connection",
+        arguments: ["127.0.0.1", "2130706433", "0x7f.1", "017700000001", "127.1", "[::ffff:127.0.0.1]", "localhost"]
+    )
     func refusesPrivate(_ host: String) async throws {
         let receiver = try LoopbackReceiver()
         defer { receiver.close() }

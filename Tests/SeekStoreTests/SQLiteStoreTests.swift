@@ -1,10 +1,10 @@
 import Foundation
 import GRDB
+import SeekTestSupport
 import Testing
 
 @testable import SeekCore
 @testable import SeekStore
-import SeekTestSupport
 
 /// Runs `body` and checks that it fails with a `SeekError` of `code`.
 func expectSeekError(_ code: SeekError.Code, _ what: String, _ body: () async throws -> Void) async {
@@ -100,15 +100,26 @@ struct SQLiteStoreTests {
         _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 4))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 20, reserved: 9))
         let claimed = try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30)
-        #expect(try await fixture.store.finish(claimed[0], runnerID: "r",
-                                               outcome: .completed(.object(["ok": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)),
-                                               finishedAt: Date()))
+        #expect(
+            try await fixture.store.finish(
+                claimed[0],
+                runnerID: "r",
+                outcome: .completed(.object(["ok": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)),
+                finishedAt: Date()
+            )
+        )
         let completed = try await fixture.store.job(id: claimed[0].id, workspaceID: workspaceID)
         #expect(completed?.status == .completed)
         #expect(completed?.costCredits == 3)
         #expect(completed?.result == .object(["ok": true]))
-        #expect(try await fixture.store.finish(claimed[1], runnerID: "r", outcome: .failed(JobFailure(code: "boom", message: "no")),
-                                               finishedAt: Date()))
+        #expect(
+            try await fixture.store.finish(
+                claimed[1],
+                runnerID: "r",
+                outcome: .failed(JobFailure(code: "boom", message: "no")),
+                finishedAt: Date()
+            )
+        )
         let failed = try await fixture.store.job(id: claimed[1].id, workspaceID: workspaceID)
         #expect(failed?.status == .failed)
         #expect(failed?.costCredits == 0)
@@ -178,7 +189,10 @@ struct SQLiteStoreTests {
         let claim = IdempotencyClaim(key: "order-1", fingerprint: "aaa")
         let first = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: claim))
         let again = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: claim))
-        guard case .replayed(let replayed) = again else { Issue.record("not replayed"); return }
+        guard case .replayed(let replayed) = again else {
+            Issue.record("not replayed")
+            return
+        }
         #expect(replayed.id == first.job.id)
         #expect(try await fixture.checkedBalance(workspaceID).reserved == 1)
         await expectSeekError(.unprocessableEntity, "another body under the same Idempotency-Key") {
@@ -252,14 +266,29 @@ struct SQLiteStoreTests {
         _ = try await fixture.store.submit(try fixture.submission(workspaceID))
         let cancelled = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/c"])).job
         #expect(try await fixture.store.cancel(jobID: cancelled.id, workspaceID: workspaceID).webhook?.state == .pending)
-        #expect(try await fixture.store.job(id: hooked.id, workspaceID: workspaceID)?.webhook == WebhookStatus(url: "https://example.com/h",
-                                                                                                             state: .pending, attempts: 0))
+        #expect(
+            try await fixture.store.job(id: hooked.id, workspaceID: workspaceID)?.webhook
+                == WebhookStatus(
+                    url: "https://example.com/h",
+                    state: .pending,
+                    attempts: 0
+                )
+        )
         let before = try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries") }
         #expect(before == 1, "only the cancelled job is terminal so far")
         for job in try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30) {
-            #expect(try await fixture.store.finish(job, runnerID: "r", outcome: .completed(.object(job.input), files: [],
-                                                                                          cost: .init(runCredits: 1, infraCredits: 0)),
-                                                   finishedAt: Date()))
+            #expect(
+                try await fixture.store.finish(
+                    job,
+                    runnerID: "r",
+                    outcome: .completed(
+                        .object(job.input),
+                        files: [],
+                        cost: .init(runCredits: 1, infraCredits: 0)
+                    ),
+                    finishedAt: Date()
+                )
+            )
         }
         let rows = try await fixture.store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, job_id, event, payload, state, attempts FROM webhook_deliveries ORDER BY seq")
@@ -297,8 +326,10 @@ struct SQLiteStoreTests {
 
         let retryAt = now.addingTimeInterval(5)
         try await fixture.store.recordWebhookAttempt(
-            deliveryID: delivery.id, attempt: WebhookAttempt(attemptedAt: now, statusCode: 500, error: "HTTP 500", durationMs: 3),
-            next: .retry(at: retryAt))
+            deliveryID: delivery.id,
+            attempt: WebhookAttempt(attemptedAt: now, statusCode: 500, error: "HTTP 500", durationMs: 3),
+            next: .retry(at: retryAt)
+        )
         #expect(try await fixture.store.nextWebhookDue()?.timeIntervalSince(retryAt).magnitude ?? 1 < 0.002)
         #expect(try await fixture.store.claimDueWebhooks(now: now.addingTimeInterval(4.9), limit: 10, leaseSeconds: 40).isEmpty)
         let retried = try await fixture.store.claimDueWebhooks(now: retryAt, limit: 10, leaseSeconds: 40)
@@ -311,9 +342,18 @@ struct SQLiteStoreTests {
         let again = try await fixture.store.claimDueWebhooks(now: Date(), limit: 10, leaseSeconds: 40)
         #expect(again.map(\.id) == [delivery.id])
         try await fixture.store.recordWebhookAttempt(
-            deliveryID: delivery.id, attempt: WebhookAttempt(attemptedAt: Date(), statusCode: 204, error: nil, durationMs: 2), next: .delivered)
-        #expect(try await fixture.store.job(id: job.id, workspaceID: workspaceID)?.webhook == WebhookStatus(url: "https://example.com/h",
-                                                                                                           state: .delivered, attempts: 2))
+            deliveryID: delivery.id,
+            attempt: WebhookAttempt(attemptedAt: Date(), statusCode: 204, error: nil, durationMs: 2),
+            next: .delivered
+        )
+        #expect(
+            try await fixture.store.job(id: job.id, workspaceID: workspaceID)?.webhook
+                == WebhookStatus(
+                    url: "https://example.com/h",
+                    state: .delivered,
+                    attempts: 2
+                )
+        )
         #expect(try await fixture.store.webhookAttempts(jobID: job.id, workspaceID: workspaceID)?.map(\.statusCode) == [500, 204])
         #expect(try await fixture.store.pendingWebhookCount() == 0)
         #expect(try await fixture.store.nextWebhookDue() == nil)
@@ -368,14 +408,23 @@ struct PlanStoreTests {
         let store = fixture.store
         let workspaceID = try await store.createWorkspace(NewWorkspace(name: "big", plan: .enterprise, startingCredits: 0)).workspace.id
         await expectSeekError(.paymentRequired, "a job without credits") { _ = try await store.submit(try fixture.submission(workspaceID)) }
-        let updated = try await store.updateWorkspace(id: workspaceID, WorkspaceChange(rateLimit: RateLimit(perSecond: 500, burst: 900),
-                                                                                      creditLine: 3))
+        let updated = try await store.updateWorkspace(
+            id: workspaceID,
+            WorkspaceChange(
+                rateLimit: RateLimit(perSecond: 500, burst: 900),
+                creditLine: 3
+            )
+        )
         #expect(updated.creditLine == 3 && updated.rateLimit == RateLimit(perSecond: 500, burst: 900))
         for _ in 0..<3 { _ = try await store.submit(try fixture.submission(workspaceID)) }
         await expectSeekError(.paymentRequired, "past the credit line") { _ = try await store.submit(try fixture.submission(workspaceID)) }
         for job in try await store.claim(limit: 3, runnerID: "r", leaseSeconds: 30) {
-            _ = try await store.finish(job, runnerID: "r", outcome: .completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0)),
-                                       finishedAt: Date())
+            _ = try await store.finish(
+                job,
+                runnerID: "r",
+                outcome: .completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0)),
+                finishedAt: Date()
+            )
         }
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: -3, reserved: 0))
 
@@ -410,9 +459,16 @@ struct PlanStoreTests {
             _ = try await store.submit(try fixture.submission(workspaceID, worker: worker, credits: credits))
         }
         for job in try await store.claim(limit: 3, runnerID: "r", leaseSeconds: 30) {
-            _ = try await store.finish(job, runnerID: "r", outcome: .completed(.object([:]), files: [],
-                                                                           cost: .init(runCredits: job.reservedCredits, infraCredits: 0)),
-                                       finishedAt: Date())
+            _ = try await store.finish(
+                job,
+                runnerID: "r",
+                outcome: .completed(
+                    .object([:]),
+                    files: [],
+                    cost: .init(runCredits: job.reservedCredits, infraCredits: 0)
+                ),
+                finishedAt: Date()
+            )
         }
         let charges = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(types: [.charge])).items
         #expect(charges.count == 3 && charges.allSatisfy { $0.type == .charge && $0.jobID != nil })
@@ -423,7 +479,10 @@ struct PlanStoreTests {
         let before = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 100, to: start.addingTimeInterval(-60))).items
         #expect(before.isEmpty)
         let page = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 2, types: [.charge, .reserve]))
-        let rest = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(cursor: page.nextCursor, limit: 10, types: [.charge, .reserve]))
+        let rest = try await store.ledger(
+            workspaceID: workspaceID,
+            filter: LedgerFilter(cursor: page.nextCursor, limit: 10, types: [.charge, .reserve])
+        )
         #expect(page.items.count == 2 && rest.items.count == 4 && rest.nextCursor == nil)
 
         let usage = try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date()))

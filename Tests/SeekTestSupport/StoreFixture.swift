@@ -16,14 +16,34 @@ public struct StoreFixture: Sendable {
         try await store.createWorkspace(NewWorkspace(name: "test", plan: .pro, startingCredits: credits)).workspace.id
     }
 
-    public func submission(_ workspaceID: String, worker: String = "echo", credits: Int = 1, priority: JobPriority = .normal,
-                    input: JSONValue = [:], idempotency: IdempotencyClaim? = nil) throws -> JobSubmission {
+    public func submission(
+        _ workspaceID: String,
+        worker: String = "echo",
+        credits: Int = 1,
+        priority: JobPriority = .normal,
+        input: JSONValue = [:],
+        idempotency: IdempotencyClaim? = nil
+    ) throws -> JobSubmission {
         var request = try JobRequest(body: input)
         request.priority = priority
-        let manifest = WorkerManifest(id: worker, name: worker, description: "", version: "1", inputSchema: true, outputKind: .object,
-                                      pricing: .perRun(credits), maxDurationSeconds: 30)
-        return JobSubmission(workspaceID: workspaceID, workerID: worker, request: request, plan: try JobPlan(request: request, manifest: manifest),
-                             billingMode: .perRun, idempotency: idempotency)
+        let manifest = WorkerManifest(
+            id: worker,
+            name: worker,
+            description: "",
+            version: "1",
+            inputSchema: true,
+            outputKind: .object,
+            pricing: .perRun(credits),
+            maxDurationSeconds: 30
+        )
+        return JobSubmission(
+            workspaceID: workspaceID,
+            workerID: worker,
+            request: request,
+            plan: try JobPlan(request: request, manifest: manifest),
+            billingMode: .perRun,
+            idempotency: idempotency
+        )
     }
 
     /// The workspace's cached balance and the sum of its ledger, which must agree.

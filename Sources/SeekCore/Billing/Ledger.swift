@@ -46,8 +46,11 @@ public struct CreditBalance: Sendable, Equatable {
         // Only entries that lower what is available are checked: a charge or a release must always settle a job.
         let lowersAvailable = balanceDelta - reservedDelta < 0
         guard next.reserved >= 0, !lowersAvailable || next.available >= -max(0, creditLine) else {
-            throw SeekError(.paymentRequired, "Insufficient credits: \(amount) needed, \(available) available"
-                + (creditLine > 0 ? " with a credit line of \(creditLine)." : "."))
+            throw SeekError(
+                .paymentRequired,
+                "Insufficient credits: \(amount) needed, \(available) available"
+                    + (creditLine > 0 ? " with a credit line of \(creditLine)." : ".")
+            )
         }
         return next
     }

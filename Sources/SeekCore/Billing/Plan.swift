@@ -11,13 +11,28 @@ public struct Plan: Sendable, Equatable {
     /// Whether the workspace may set its own rate limit (`seek admin workspace update --rate --burst`).
     public var allowsCustomRateLimit: Bool
 
-    public static let free = Plan(name: "free", rateLimit: RateLimit(perSecond: 10, burst: 20), monthlyGrant: 100,
-                                  allowsCreditLine: false, allowsCustomRateLimit: false)
-    public static let pro = Plan(name: "pro", rateLimit: RateLimit(perSecond: 50, burst: 100), monthlyGrant: 0,
-                                 allowsCreditLine: false, allowsCustomRateLimit: false)
+    public static let free = Plan(
+        name: "free",
+        rateLimit: RateLimit(perSecond: 10, burst: 20),
+        monthlyGrant: 100,
+        allowsCreditLine: false,
+        allowsCustomRateLimit: false
+    )
+    public static let pro = Plan(
+        name: "pro",
+        rateLimit: RateLimit(perSecond: 50, burst: 100),
+        monthlyGrant: 0,
+        allowsCreditLine: false,
+        allowsCustomRateLimit: false
+    )
     /// Enterprise limits are set per workspace; until they are, Pro's apply.
-    public static let enterprise = Plan(name: "enterprise", rateLimit: RateLimit(perSecond: 50, burst: 100), monthlyGrant: 0,
-                                        allowsCreditLine: true, allowsCustomRateLimit: true)
+    public static let enterprise = Plan(
+        name: "enterprise",
+        rateLimit: RateLimit(perSecond: 50, burst: 100),
+        monthlyGrant: 0,
+        allowsCreditLine: true,
+        allowsCustomRateLimit: true
+    )
 
     public static let all: [Plan] = [.free, .pro, .enterprise]
 

@@ -16,13 +16,25 @@ public struct Pricing: Sendable, Equatable {
     public var infraCreditsPerSecond: Int
 
     public static func perRun(_ credits: Int, infraCreditsPerSecond: Int = 0) -> Pricing {
-        Pricing(mode: .perRun, creditsPerRun: credits, creditsPerEvent: 0, maxEvents: 0, eventCapInput: nil,
-                infraCreditsPerSecond: infraCreditsPerSecond)
+        Pricing(
+            mode: .perRun,
+            creditsPerRun: credits,
+            creditsPerEvent: 0,
+            maxEvents: 0,
+            eventCapInput: nil,
+            infraCreditsPerSecond: infraCreditsPerSecond
+        )
     }
 
     public static func perEvent(_ credits: Int, maxEvents: Int, eventCapInput: String? = nil, infraCreditsPerSecond: Int = 0) -> Pricing {
-        Pricing(mode: .perEvent, creditsPerRun: 0, creditsPerEvent: credits, maxEvents: maxEvents, eventCapInput: eventCapInput,
-                infraCreditsPerSecond: infraCreditsPerSecond)
+        Pricing(
+            mode: .perEvent,
+            creditsPerRun: 0,
+            creditsPerEvent: credits,
+            maxEvents: maxEvents,
+            eventCapInput: eventCapInput,
+            infraCreditsPerSecond: infraCreditsPerSecond
+        )
     }
 
     /// The events one run of this input may bill for at most.

@@ -22,7 +22,7 @@ public struct UTCMonth: Sendable, Hashable, Comparable, CustomStringConvertible 
     public init?(parsing text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
-              let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year >= 1970
+            let year = Int(parts[0]), let month = Int(parts[1]), (1...12).contains(month), year >= 1970
         else { return nil }
         self.init(year: year, month: month)
     }

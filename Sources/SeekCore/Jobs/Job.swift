@@ -25,10 +25,24 @@ public struct Job: Sendable, Equatable {
     public var webhook: WebhookStatus?
 
     public init(
-        id: String, workspaceID: String, workerID: String, status: JobStatus, priority: JobPriority, input: JSONValue,
-        webhookURL: String?, timeoutSeconds: Int, costEstimateCredits: Int, cost: CostBreakdown? = nil,
-        billingMode: BillingMode, attempts: Int = 0, createdAt: Date, startedAt: Date? = nil, completedAt: Date? = nil,
-        result: ResultEnvelope? = nil, files: [JobFile] = [], error: JobFailure? = nil
+        id: String,
+        workspaceID: String,
+        workerID: String,
+        status: JobStatus,
+        priority: JobPriority,
+        input: JSONValue,
+        webhookURL: String?,
+        timeoutSeconds: Int,
+        costEstimateCredits: Int,
+        cost: CostBreakdown? = nil,
+        billingMode: BillingMode,
+        attempts: Int = 0,
+        createdAt: Date,
+        startedAt: Date? = nil,
+        completedAt: Date? = nil,
+        result: ResultEnvelope? = nil,
+        files: [JobFile] = [],
+        error: JobFailure? = nil
     ) {
         self.id = id
         self.workspaceID = workspaceID

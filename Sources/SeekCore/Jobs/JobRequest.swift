@@ -1,5 +1,5 @@
-import OrderedCollections
 import Foundation
+import OrderedCollections
 
 /// A job submission split into the worker's input and the reserved top-level control keys.
 public struct JobRequest: Sendable, Equatable {
@@ -67,7 +67,10 @@ public struct JobPlan: Sendable, Equatable {
         var reserve = manifest.pricing.estimate(input: request.input, deadlineSeconds: deadline)
         if let cap = request.maxCredits {
             guard manifest.pricing.minimumCost <= cap else {
-                throw SeekError(.paymentRequired, "max_credits (\(cap)) is below this worker's cost of \(manifest.pricing.minimumCost) credits a run.")
+                throw SeekError(
+                    .paymentRequired,
+                    "max_credits (\(cap)) is below this worker's cost of \(manifest.pricing.minimumCost) credits a run."
+                )
             }
             reserve = min(reserve, cap)
         }

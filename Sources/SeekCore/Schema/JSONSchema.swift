@@ -1,5 +1,5 @@
-import OrderedCollections
 import Foundation
+import OrderedCollections
 
 /// A compiled JSON Schema (2020-12 vocabulary that worker inputs need) and its validator.
 ///
@@ -45,7 +45,7 @@ public struct JSONSchema: Sendable {
             for (key, value) in members {
                 switch key {
                 case "pattern": if let text = value.stringValue { patterns.insert(text) }
-                case "patternProperties": value.objectValue?.keys.forEach { patterns.insert($0) }
+                case "patternProperties": patterns.formUnion(value.objectValue?.keys ?? [])
                 case "$ref": if let text = value.stringValue { refs.append(text) }
                 case "const", "enum", "default", "examples": continue  // data, not schemas: nothing inside to compile
                 default: break
@@ -53,7 +53,7 @@ public struct JSONSchema: Sendable {
                 collect(value, patterns: &patterns, refs: &refs)
             }
         case let .array(elements):
-            elements.forEach { collect($0, patterns: &patterns, refs: &refs) }
+            for element in elements { collect(element, patterns: &patterns, refs: &refs) }
         default:
             break
         }
@@ -131,8 +131,13 @@ private struct ValidationRun {
     }
 
     @discardableResult
-    mutating func check(_ instance: JSONValue, against schema: JSONValue, at path: String, depth: Int,
-                        errors: inout [SeekError.Detail]) -> Annotations {
+    mutating func check(
+        _ instance: JSONValue,
+        against schema: JSONValue,
+        at path: String,
+        depth: Int,
+        errors: inout [SeekError.Detail]
+    ) -> Annotations {
         var annotations = Annotations()
         if case let .bool(allowed) = schema {
             if !allowed { errors.append(.init(path: path, message: "is not allowed here")) }
@@ -181,8 +186,12 @@ private struct ValidationRun {
         }
         return annotations
     }
-    private func checkGeneric(_ instance: JSONValue, _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
-                              errors: inout [SeekError.Detail]) {
+    private func checkGeneric(
+        _ instance: JSONValue,
+        _ keywords: OrderedDictionary<String, JSONValue>,
+        at path: String,
+        errors: inout [SeekError.Detail]
+    ) {
         if let type = keywords["type"] {
             let allowed = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue].compactMap { $0 }
             let actual = instance.typeName
@@ -197,8 +206,13 @@ private struct ValidationRun {
         }
     }
 
-    private mutating func checkApplicators(_ instance: JSONValue, _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
-                                           depth: Int, errors: inout [SeekError.Detail]) -> Annotations {
+    private mutating func checkApplicators(
+        _ instance: JSONValue,
+        _ keywords: OrderedDictionary<String, JSONValue>,
+        at path: String,
+        depth: Int,
+        errors: inout [SeekError.Detail]
+    ) -> Annotations {
         var annotations = Annotations()
         if let all = keywords["allOf"]?.arrayValue {
             for subschema in all { annotations.merge(check(instance, against: subschema, at: path, depth: depth + 1, errors: &errors)) }
@@ -239,8 +253,12 @@ private struct ValidationRun {
         return annotations
     }
 
-    private func checkNumber(_ instance: JSONValue, _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
-                             errors: inout [SeekError.Detail]) {
+    private func checkNumber(
+        _ instance: JSONValue,
+        _ keywords: OrderedDictionary<String, JSONValue>,
+        at path: String,
+        errors: inout [SeekError.Detail]
+    ) {
         func compare(_ limit: JSONValue) -> Int? {
             // Exact for two integers; otherwise as doubles.
             if case let .integer(a) = instance, case let .integer(b) = limit { return a < b ? -1 : (a > b ? 1 : 0) }
@@ -273,8 +291,12 @@ private struct ValidationRun {
         return abs(quotient - quotient.rounded()) <= 1e-9 * max(1, abs(quotient))
     }
 
-    private func checkString(_ text: String, _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
-                             errors: inout [SeekError.Detail]) {
+    private func checkString(
+        _ text: String,
+        _ keywords: OrderedDictionary<String, JSONValue>,
+        at path: String,
+        errors: inout [SeekError.Detail]
+    ) {
         let needsLength = keywords["minLength"] != nil || keywords["maxLength"] != nil
         let length = needsLength ? text.unicodeScalars.count : 0
         if let minimum = keywords["minLength"]?.integerValue, length < minimum {
@@ -291,8 +313,13 @@ private struct ValidationRun {
         }
     }
 
-    private mutating func checkArray(_ elements: [JSONValue], _ keywords: OrderedDictionary<String, JSONValue>, at path: String,
-                                     depth: Int, errors: inout [SeekError.Detail]) -> Annotations {
+    private mutating func checkArray(
+        _ elements: [JSONValue],
+        _ keywords: OrderedDictionary<String, JSONValue>,
+        at path: String,
+        depth: Int,
+        errors: inout [SeekError.Detail]
+    ) -> Annotations {
         var annotations = Annotations()
         let prefix = keywords["prefixItems"]?.arrayValue ?? []
         for (index, subschema) in prefix.enumerated() where index < elements.count {
@@ -329,8 +356,13 @@ private struct ValidationRun {
         return annotations
     }
 
-    private mutating func checkObject(_ members: OrderedDictionary<String, JSONValue>, _ keywords: OrderedDictionary<String, JSONValue>,
-                                      at path: String, depth: Int, errors: inout [SeekError.Detail]) -> Annotations {
+    private mutating func checkObject(
+        _ members: OrderedDictionary<String, JSONValue>,
+        _ keywords: OrderedDictionary<String, JSONValue>,
+        at path: String,
+        depth: Int,
+        errors: inout [SeekError.Detail]
+    ) -> Annotations {
         var annotations = Annotations()
         let properties = keywords["properties"]?.objectValue ?? [:]
         let patternProperties = keywords["patternProperties"]?.objectValue ?? [:]

@@ -43,8 +43,8 @@ enum StringFormat: String {
         guard isFullDate(bytes[0..<10]) else { return false }
         var index = 11
         guard let hour = ASCII.number(bytes, at: index, digits: 2), bytes[index + 2] == UInt8(ascii: ":"),
-              let minute = ASCII.number(bytes, at: index + 3, digits: 2), bytes[index + 5] == UInt8(ascii: ":"),
-              let second = ASCII.number(bytes, at: index + 6, digits: 2), hour <= 23, minute <= 59, second <= 60
+            let minute = ASCII.number(bytes, at: index + 3, digits: 2), bytes[index + 5] == UInt8(ascii: ":"),
+            let second = ASCII.number(bytes, at: index + 6, digits: 2), hour <= 23, minute <= 59, second <= 60
         else { return false }
         index += 8
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
@@ -61,8 +61,8 @@ enum StringFormat: String {
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             let sign = bytes[index] == UInt8(ascii: "+") ? 1 : -1
             guard index + 6 == bytes.count, let offsetHour = ASCII.number(bytes, at: index + 1, digits: 2),
-                  bytes[index + 3] == UInt8(ascii: ":"), let offsetMinute = ASCII.number(bytes, at: index + 4, digits: 2),
-                  offsetHour <= 23, offsetMinute <= 59
+                bytes[index + 3] == UInt8(ascii: ":"), let offsetMinute = ASCII.number(bytes, at: index + 4, digits: 2),
+                offsetHour <= 23, offsetMinute <= 59
             else { return false }
             offsetMinutes = sign * (offsetHour * 60 + offsetMinute)
             index += 6
@@ -81,8 +81,8 @@ enum StringFormat: String {
     static func isFullDate(_ bytes: ArraySlice<UInt8>) -> Bool {
         let bytes = Array(bytes)
         guard bytes.count == 10, let year = ASCII.number(bytes, at: 0, digits: 4), bytes[4] == UInt8(ascii: "-"),
-              let month = ASCII.number(bytes, at: 5, digits: 2), bytes[7] == UInt8(ascii: "-"),
-              let day = ASCII.number(bytes, at: 8, digits: 2), (1...12).contains(month), day >= 1
+            let month = ASCII.number(bytes, at: 5, digits: 2), bytes[7] == UInt8(ascii: "-"),
+            let day = ASCII.number(bytes, at: 8, digits: 2), (1...12).contains(month), day >= 1
         else { return false }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
@@ -202,7 +202,7 @@ enum URIGrammar {
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }
         let scheme = bytes[..<colon]
         guard ASCII.isAlpha(scheme.first!),
-              scheme.allSatisfy({ ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+            scheme.allSatisfy({ ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
         else { return false }
         var rest = bytes[(colon + 1)...]
         var fragment: ArraySlice<UInt8>?
@@ -265,7 +265,8 @@ enum URIGrammar {
                 index += 3
                 continue
             }
-            let ok = ASCII.isUnreserved(byte) || ASCII.isSubDelim(byte) || allowing(byte)
+            let ok =
+                ASCII.isUnreserved(byte) || ASCII.isSubDelim(byte) || allowing(byte)
                 || (colon && byte == UInt8(ascii: ":")) || (pcharExtras && byte == UInt8(ascii: "@"))
             guard ok else { return false }
             index += 1

@@ -17,8 +17,17 @@ public struct WebhookDelivery: Sendable, Equatable {
     /// The workspace's signing secrets.
     public var secrets: WebhookSecrets
 
-    public init(id: String, workspaceID: String, jobID: String, url: String, event: String, payload: [UInt8], attemptsMade: Int,
-                createdAt: Date, secrets: WebhookSecrets) {
+    public init(
+        id: String,
+        workspaceID: String,
+        jobID: String,
+        url: String,
+        event: String,
+        payload: [UInt8],
+        attemptsMade: Int,
+        createdAt: Date,
+        secrets: WebhookSecrets
+    ) {
         self.id = id
         self.workspaceID = workspaceID
         self.jobID = jobID

@@ -5,8 +5,14 @@ import Foundation
 public enum WebhookEvent {
     public static func name(for status: JobStatus) -> String { "job.\(status.rawValue)" }
 
-    public static func payload(jobID: String, status: JobStatus, result: ResultEnvelope?, error: JobFailure?, costCredits: Int,
-                               firedAt: Date) -> JSONValue {
+    public static func payload(
+        jobID: String,
+        status: JobStatus,
+        result: ResultEnvelope?,
+        error: JobFailure?,
+        costCredits: Int,
+        firedAt: Date
+    ) -> JSONValue {
         [
             "event": .string(name(for: status)),
             "job_uuid": .string(jobID),

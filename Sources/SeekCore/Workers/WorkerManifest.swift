@@ -10,8 +10,14 @@ public struct WorkerManifest: Sendable, Equatable {
     public var maxDurationSeconds: Int
 
     public init(
-        id: String, name: String, description: String, version: String, inputSchema: JSONValue,
-        outputKind: ResultEnvelope.Kind, pricing: Pricing, maxDurationSeconds: Int
+        id: String,
+        name: String,
+        description: String,
+        version: String,
+        inputSchema: JSONValue,
+        outputKind: ResultEnvelope.Kind,
+        pricing: Pricing,
+        maxDurationSeconds: Int
     ) {
         self.id = id
         self.name = name

@@ -54,14 +54,17 @@ struct AccountController {
         if let types = query.get("type") {
             for name in types.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let type = LedgerEntryType(rawValue: String(name)) else {
-                    throw SeekError(.badRequest, "type must be one or more of \(LedgerEntryType.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated.")
+                    throw SeekError(
+                        .badRequest,
+                        "type must be one or more of \(LedgerEntryType.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated."
+                    )
                 }
                 filter.types.insert(type)
             }
         }
         let page = try await store.ledger(workspaceID: workspace.id, filter: filter)
         guard case var .object(body) = presenter.credits(workspace.credits),
-              case let .object(list) = presenter.page(page.items.map(presenter.ledgerEntry), nextCursor: page.nextCursor)
+            case let .object(list) = presenter.page(page.items.map(presenter.ledgerEntry), nextCursor: page.nextCursor)
         else { throw SeekError(.internalServerError, "Rendering credits failed.") }
         body["credit_line"] = .integer(Int64(workspace.creditLine))
         body.merge(list) { current, _ in current }

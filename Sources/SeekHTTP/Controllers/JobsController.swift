@@ -1,11 +1,11 @@
-import HTTPTypes
-import Synchronization
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SeekCore
 import SeekRuntime
 import SeekStore
 import SeekWorkers
+import Synchronization
 
 /// `POST /v1/workers/{worker_id}/jobs`, `GET /v1/jobs`, `GET` and `DELETE /v1/jobs/{job_uuid}`.
 struct JobsController {
@@ -52,8 +52,14 @@ struct JobsController {
             try Idempotency.validate(key)
             idempotency = IdempotencyClaim(key: key, fingerprint: Idempotency.fingerprint(workerID: entry.manifest.id, body: body))
         }
-        let submission = JobSubmission(workspaceID: workspaceID, workerID: entry.manifest.id, request: jobRequest, plan: plan,
-                                       billingMode: entry.manifest.pricing.mode, idempotency: idempotency)
+        let submission = JobSubmission(
+            workspaceID: workspaceID,
+            workerID: entry.manifest.id,
+            request: jobRequest,
+            plan: plan,
+            billingMode: entry.manifest.pricing.mode,
+            idempotency: idempotency
+        )
         let outcome = try await inFlight.run(workspaceID: workspaceID, key: idempotency?.key) {
             try await store.submit(submission)
         }

@@ -19,8 +19,12 @@ struct WorkersController {
         let cursor = request.uri.queryParameters.get("cursor")
         if let cursor, !WorkerSlug.isValid(cursor) { throw SeekError(.badRequest, "cursor must be a worker id from a previous page.") }
         let page = catalog.page(after: cursor, limit: limit)
-        return JSONResponse.make(presenter.page(page.manifests.map(presenter.workerSummary),
-                                                nextCursor: page.hasMore ? page.manifests.last?.id : nil))
+        return JSONResponse.make(
+            presenter.page(
+                page.manifests.map(presenter.workerSummary),
+                nextCursor: page.hasMore ? page.manifests.last?.id : nil
+            )
+        )
     }
 
     @Sendable func show(request: Request, context: SeekRequestContext) async throws -> Response {

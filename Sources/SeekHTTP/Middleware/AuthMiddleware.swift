@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import SeekCore
@@ -20,13 +20,19 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128,
-              let identity = try await store.identity(forKeyHash: Secrets.hashAPIKey(key))
+            let identity = try await store.identity(forKeyHash: Secrets.hashAPIKey(key))
         else {
             if let limiter {
                 let decision = limiter.take("address:\(context.clientAddress)", limit: Self.unauthenticatedLimit)
                 if !decision.allowed {
-                    throw ErrorWithHeaders(SeekError(.tooManyRequests, "Too many requests without a valid API key from this address. "
-                        + "Retry after \(decision.retryAfterSeconds) s."), RateLimitMiddleware.headers(decision))
+                    throw ErrorWithHeaders(
+                        SeekError(
+                            .tooManyRequests,
+                            "Too many requests without a valid API key from this address. "
+                                + "Retry after \(decision.retryAfterSeconds) s."
+                        ),
+                        RateLimitMiddleware.headers(decision)
+                    )
                 }
             }
             throw SeekError.unauthorized

@@ -13,8 +13,14 @@ struct RateLimitMiddleware: RouterMiddleware {
         let decision = limiter.take(identity.keyID, limit: identity.rateLimit)
         let headers = Self.headers(decision)
         guard decision.allowed else {
-            throw ErrorWithHeaders(SeekError(.tooManyRequests, "Rate limit exceeded for this API key: \(identity.rateLimit.perSecond) "
-                + "requests per second, bursts of \(identity.rateLimit.burst). Retry after \(decision.retryAfterSeconds) s."), headers)
+            throw ErrorWithHeaders(
+                SeekError(
+                    .tooManyRequests,
+                    "Rate limit exceeded for this API key: \(identity.rateLimit.perSecond) "
+                        + "requests per second, bursts of \(identity.rateLimit.burst). Retry after \(decision.retryAfterSeconds) s."
+                ),
+                headers
+            )
         }
         do {
             var response = try await next(request, context)

@@ -18,11 +18,16 @@ struct RequestIDMiddleware: RouterMiddleware {
         response.headers[.requestID] = context.requestID
         if context.logger.logLevel <= .info {
             let elapsed = ContinuousClock.now - started
-            context.logger.info("request", metadata: [
-                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
-            ])
+            context.logger.info(
+                "request",
+                metadata: [
+                    "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                    "status": .stringConvertible(response.status.code),
+                    "duration_ms": .string(
+                        String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                    ),
+                ]
+            )
         }
         return response
     }

@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import SeekCore
 import SeekStore
 import SeekWorkers
@@ -14,11 +14,15 @@ struct Presenter {
     func accepted(_ job: Job, version: APIVersion) -> JSONValue {
         switch version {
         case .current:
-            return ["job_uuid": .string(job.id), "status": .string(JobStatus.queued.rawValue), "worker": .string(job.workerID),
-                    "cost_estimate_credits": .integer(job.costEstimateCredits), "created_at": Timestamp.json(job.createdAt)]
+            return [
+                "job_uuid": .string(job.id), "status": .string(JobStatus.queued.rawValue), "worker": .string(job.workerID),
+                "cost_estimate_credits": .integer(job.costEstimateCredits), "created_at": Timestamp.json(job.createdAt),
+            ]
         case .legacy:
-            return ["job_id": .string(job.id), "status": .string(JobStatus.queued.legacyName), "worker_id": .string(job.workerID),
-                    "cost_estimate_credits": .integer(job.costEstimateCredits), "created_at": Timestamp.json(job.createdAt)]
+            return [
+                "job_id": .string(job.id), "status": .string(JobStatus.queued.legacyName), "worker_id": .string(job.workerID),
+                "cost_estimate_credits": .integer(job.costEstimateCredits), "created_at": Timestamp.json(job.createdAt),
+            ]
         }
     }
 
@@ -48,8 +52,10 @@ struct Presenter {
 
     private func cost(_ job: Job) -> JSONValue {
         let breakdown = job.cost ?? .zero
-        return ["total_usd": .double(creditPrice.usd(breakdown.totalCredits)), "run_usd": .double(creditPrice.usd(breakdown.runCredits)),
-                "infra_usd": .double(creditPrice.usd(breakdown.infraCredits)), "billing_mode": .string(job.billingMode.rawValue)]
+        return [
+            "total_usd": .double(creditPrice.usd(breakdown.totalCredits)), "run_usd": .double(creditPrice.usd(breakdown.runCredits)),
+            "infra_usd": .double(creditPrice.usd(breakdown.infraCredits)), "billing_mode": .string(job.billingMode.rawValue),
+        ]
     }
 
     private func webhook(_ job: Job) -> JSONValue {
@@ -58,21 +64,27 @@ struct Presenter {
     }
 
     func webhookAttempt(_ attempt: WebhookAttempt) -> JSONValue {
-        ["attempted_at": Timestamp.json(attempt.attemptedAt), "status_code": .integer(attempt.statusCode), "error": .string(attempt.error),
-         "duration_ms": .integer(attempt.durationMs)]
+        [
+            "attempted_at": Timestamp.json(attempt.attemptedAt), "status_code": .integer(attempt.statusCode), "error": .string(attempt.error),
+            "duration_ms": .integer(attempt.durationMs),
+        ]
     }
 
     private func file(_ file: JobFile) -> JSONValue {
-        ["id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
-         "size_bytes": .integer(file.sizeBytes), "url": .string(file.url), "expires_at": Timestamp.json(file.expiresAt)]
+        [
+            "id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
+            "size_bytes": .integer(file.sizeBytes), "url": .string(file.url), "expires_at": Timestamp.json(file.expiresAt),
+        ]
     }
 
     // MARK: Workers
 
     func workerSummary(_ manifest: WorkerManifest) -> JSONValue {
-        ["id": .string(manifest.id), "name": .string(manifest.name), "description": .string(manifest.description),
-         "version": .string(manifest.version), "output_kind": .string(manifest.outputKind.rawValue), "pricing": pricing(manifest.pricing),
-         "max_duration_s": .integer(manifest.maxDurationSeconds)]
+        [
+            "id": .string(manifest.id), "name": .string(manifest.name), "description": .string(manifest.description),
+            "version": .string(manifest.version), "output_kind": .string(manifest.outputKind.rawValue), "pricing": pricing(manifest.pricing),
+            "max_duration_s": .integer(manifest.maxDurationSeconds),
+        ]
     }
 
     func workerDetail(_ manifest: WorkerManifest) -> JSONValue {
@@ -105,35 +117,45 @@ struct Presenter {
 
     /// The workspace's plan as it applies to it: its own rate limit where it has one, and its credit line.
     func plan(of workspace: Workspace) -> JSONValue {
-        ["name": .string(workspace.plan.name), "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)),
-         "burst": .integer(Int64(workspace.rateLimit.burst)), "monthly_credits": .integer(Int64(workspace.plan.monthlyGrant)),
-         "credit_line": .integer(Int64(workspace.creditLine))]
+        [
+            "name": .string(workspace.plan.name), "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)),
+            "burst": .integer(Int64(workspace.rateLimit.burst)), "monthly_credits": .integer(Int64(workspace.plan.monthlyGrant)),
+            "credit_line": .integer(Int64(workspace.creditLine)),
+        ]
     }
 
     func usage(_ report: UsageReport) -> JSONValue {
         func lines(_ lines: [UsageReport.Line], key: String) -> JSONValue {
             .array(lines.map { [key: .string($0.key), "credits": .integer(Int64($0.credits)), "jobs": .integer(Int64($0.jobs))] })
         }
-        return ["month": .string(report.month.description), "credits": .integer(Int64(report.credits)), "jobs": .integer(Int64(report.jobs)),
-                "by_worker": lines(report.byWorker, key: "worker"), "by_day": lines(report.byDay, key: "date")]
+        return [
+            "month": .string(report.month.description), "credits": .integer(Int64(report.credits)), "jobs": .integer(Int64(report.jobs)),
+            "by_worker": lines(report.byWorker, key: "worker"), "by_day": lines(report.byDay, key: "date"),
+        ]
     }
 
     func key(_ record: APIKeyRecord) -> JSONValue {
-        ["id": .string(record.id), "name": .string(record.name), "prefix": .string(record.prefix), "scope": .string(record.scope.rawValue),
-         "created_at": Timestamp.json(record.createdAt), "last_used_at": Timestamp.json(record.lastUsedAt)]
+        [
+            "id": .string(record.id), "name": .string(record.name), "prefix": .string(record.prefix), "scope": .string(record.scope.rawValue),
+            "created_at": Timestamp.json(record.createdAt), "last_used_at": Timestamp.json(record.lastUsedAt),
+        ]
     }
 
     func ledgerEntry(_ entry: LedgerEntry) -> JSONValue {
-        ["id": .string(entry.id), "type": .string(entry.type.rawValue), "amount": .integer(entry.amount),
-         "balance_after": .integer(entry.balanceAfter), "reserved_after": .integer(entry.reservedAfter), "job_uuid": .string(entry.jobID),
-         "worker": .string(entry.workerID), "created_at": Timestamp.json(entry.createdAt)]
+        [
+            "id": .string(entry.id), "type": .string(entry.type.rawValue), "amount": .integer(entry.amount),
+            "balance_after": .integer(entry.balanceAfter), "reserved_after": .integer(entry.reservedAfter), "job_uuid": .string(entry.jobID),
+            "worker": .string(entry.workerID), "created_at": Timestamp.json(entry.createdAt),
+        ]
     }
 
     /// `{"secret"}`, and while a rotation's overlap lasts, the secret it replaced and until when it signs.
     func webhookSecrets(_ secrets: WebhookSecrets) -> JSONValue {
         let previous = secrets.signing(at: Date()).count > 1 ? secrets.previous : nil
-        return ["secret": .string(secrets.current.encoded), "previous_secret": .string(previous?.encoded),
-                "previous_valid_until": Timestamp.json(previous == nil ? nil : secrets.previousUntil)]
+        return [
+            "secret": .string(secrets.current.encoded), "previous_secret": .string(previous?.encoded),
+            "previous_valid_until": Timestamp.json(previous == nil ? nil : secrets.previousUntil),
+        ]
     }
 
     /// `{"data": […], "has_more", "next_cursor"}`.

@@ -13,8 +13,13 @@ public struct WebhookConfiguration: Sendable {
     /// How often the outbox is checked for work this process was not told about.
     public var pollInterval: Duration
 
-    public init(retrySchedule: RetrySchedule = .standard, allowPrivateTargets: Bool = false, concurrency: Int = 64,
-                timeout: Duration = .seconds(10), pollInterval: Duration = .seconds(1)) {
+    public init(
+        retrySchedule: RetrySchedule = .standard,
+        allowPrivateTargets: Bool = false,
+        concurrency: Int = 64,
+        timeout: Duration = .seconds(10),
+        pollInterval: Duration = .seconds(1)
+    ) {
         self.retrySchedule = retrySchedule
         self.allowPrivateTargets = allowPrivateTargets
         self.concurrency = max(1, concurrency)

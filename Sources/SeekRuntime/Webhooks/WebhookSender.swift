@@ -22,8 +22,15 @@ public final class WebhookSender: Service {
     /// The last claim filled every free slot, so more may be due: a finished attempt should wake the loop.
     private let saturated = Atomic<Bool>(false)
 
-    public init(store: any WebhookStore, notifier: JobNotifier, addressGuard: WebhookAddressGuard, transport: any WebhookTransport,
-                configuration: WebhookConfiguration, observer: WebhookObserver = .none, logger: Logger) {
+    public init(
+        store: any WebhookStore,
+        notifier: JobNotifier,
+        addressGuard: WebhookAddressGuard,
+        transport: any WebhookTransport,
+        configuration: WebhookConfiguration,
+        observer: WebhookObserver = .none,
+        logger: Logger
+    ) {
         self.store = store
         self.notifier = notifier
         self.addressGuard = addressGuard
@@ -93,26 +100,43 @@ public final class WebhookSender: Service {
         let result: WebhookAttemptResult
         do {
             let pinned = try await addressGuard.pin(delivery.url)
-            result = await transport.post(url: delivery.url, pinned: pinned, headers: delivery.headers(at: started), body: delivery.payload,
-                                          timeout: configuration.timeout)
+            result = await transport.post(
+                url: delivery.url,
+                pinned: pinned,
+                headers: delivery.headers(at: started),
+                body: delivery.payload,
+                timeout: configuration.timeout
+            )
         } catch {
             result = .notAnswered(error.description)
         }
         let elapsed = clock.now - startInstant
         let next = WebhookNextStep.after(result, attemptsMade: delivery.attemptsMade + 1, at: Date(), schedule: configuration.retrySchedule)
-        let logged = WebhookAttempt(attemptedAt: started, statusCode: result.statusCode, error: result.errorText,
-                                    durationMs: Int(elapsed.milliseconds))
+        let logged = WebhookAttempt(
+            attemptedAt: started,
+            statusCode: result.statusCode,
+            error: result.errorText,
+            durationMs: Int(elapsed.milliseconds)
+        )
         await record(delivery, logged, next)
         // Wake the claim loop only when it may have work: deliveries left waiting for a slot, or a retry
         // that may fall due before the loop's own timer.
         if case .retry = next {} else { wakeLoop = saturated.load(ordering: .relaxed) }
-        observer.attempted(WebhookAttemptReport(
-            result: result, next: next, durationSeconds: elapsed.seconds,
-            firstAttemptLagSeconds: delivery.attemptsMade == 0 ? started.timeIntervalSince(delivery.createdAt) : nil))
+        observer.attempted(
+            WebhookAttemptReport(
+                result: result,
+                next: next,
+                durationSeconds: elapsed.seconds,
+                firstAttemptLagSeconds: delivery.attemptsMade == 0 ? started.timeIntervalSince(delivery.createdAt) : nil
+            )
+        )
         if case .failed = next {
-            logger.warning("Webhook delivery failed for good", metadata: [
-                "delivery": "\(delivery.id)", "job": "\(delivery.jobID)", "attempts": "\(delivery.attemptsMade + 1)",
-            ])
+            logger.warning(
+                "Webhook delivery failed for good",
+                metadata: [
+                    "delivery": "\(delivery.id)", "job": "\(delivery.jobID)", "attempts": "\(delivery.attemptsMade + 1)",
+                ]
+            )
         }
     }
 

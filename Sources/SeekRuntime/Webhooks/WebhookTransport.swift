@@ -8,7 +8,13 @@ import Synchronization
 /// carries the bytes to the pinned address.
 public protocol WebhookTransport: Sendable {
     /// POSTs `body` to `url`, connecting to `pinned.address` and nowhere else, within `timeout`.
-    func post(url: String, pinned: PinnedAddress, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async
+    func post(
+        url: String,
+        pinned: PinnedAddress,
+        headers: [(name: String, value: String)],
+        body: [UInt8],
+        timeout: Duration
+    ) async
         -> WebhookAttemptResult
     /// Closes every connection.
     func shutdown() async
@@ -32,7 +38,13 @@ public final class HTTPWebhookTransport: WebhookTransport {
 
     public init() {}
 
-    public func post(url: String, pinned: PinnedAddress, headers: [(name: String, value: String)], body: [UInt8], timeout: Duration) async
+    public func post(
+        url: String,
+        pinned: PinnedAddress,
+        headers: [(name: String, value: String)],
+        body: [UInt8],
+        timeout: Duration
+    ) async
         -> WebhookAttemptResult
     {
         var request = HTTPClientRequest(url: url)

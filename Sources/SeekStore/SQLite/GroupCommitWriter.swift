@@ -105,9 +105,9 @@ final class GroupCommitWriter: Sendable {
                     return answers
                 }
                 commits.add(1, ordering: .relaxed)
-                answers.forEach { $0() }
+                for answer in answers { answer() }
             } catch {
-                batch.forEach { $0.fail(error) }
+                for operation in batch { operation.fail(error) }
             }
         }
     }

@@ -5,169 +5,179 @@ enum SQLiteMigrations {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation") { db in
-            try db.execute(sql: """
-                CREATE TABLE workspaces (
-                    id TEXT PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    plan TEXT NOT NULL,
-                    balance INTEGER NOT NULL DEFAULT 0,   -- cache of SUM(ledger amount effects), kept in the same commit
-                    reserved INTEGER NOT NULL DEFAULT 0,
-                    granted_month TEXT,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE TABLE api_keys (
-                    id TEXT PRIMARY KEY,
-                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
-                    name TEXT NOT NULL,
-                    prefix TEXT NOT NULL,
-                    key_hash TEXT NOT NULL UNIQUE,
-                    created_at INTEGER NOT NULL,
-                    last_used_at INTEGER,
-                    revoked_at INTEGER
-                );
-                CREATE INDEX api_keys_workspace ON api_keys(workspace_id);
+            try db.execute(
+                sql: """
+                    CREATE TABLE workspaces (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        plan TEXT NOT NULL,
+                        balance INTEGER NOT NULL DEFAULT 0,   -- cache of SUM(ledger amount effects), kept in the same commit
+                        reserved INTEGER NOT NULL DEFAULT 0,
+                        granted_month TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY,
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        name TEXT NOT NULL,
+                        prefix TEXT NOT NULL,
+                        key_hash TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        last_used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX api_keys_workspace ON api_keys(workspace_id);
 
-                CREATE TABLE ledger_entries (
-                    seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
-                    type TEXT NOT NULL,
-                    amount INTEGER NOT NULL CHECK (amount >= 0),
-                    balance_delta INTEGER NOT NULL,
-                    reserved_delta INTEGER NOT NULL,
-                    balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
-                    reserved_after INTEGER NOT NULL CHECK (reserved_after >= 0),
-                    job_id TEXT,
-                    worker_id TEXT,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE INDEX ledger_workspace ON ledger_entries(workspace_id, seq);
-                CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
-                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
-                CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
-                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+                    CREATE TABLE ledger_entries (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        type TEXT NOT NULL,
+                        amount INTEGER NOT NULL CHECK (amount >= 0),
+                        balance_delta INTEGER NOT NULL,
+                        reserved_delta INTEGER NOT NULL,
+                        balance_after INTEGER NOT NULL CHECK (balance_after >= 0),
+                        reserved_after INTEGER NOT NULL CHECK (reserved_after >= 0),
+                        job_id TEXT,
+                        worker_id TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX ledger_workspace ON ledger_entries(workspace_id, seq);
+                    CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
+                        BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+                    CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
+                        BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
 
-                CREATE TABLE jobs (
-                    seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
-                    worker_id TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    priority INTEGER NOT NULL,
-                    input TEXT NOT NULL,
-                    webhook_url TEXT,
-                    timeout_s INTEGER NOT NULL,
-                    cost_estimate INTEGER NOT NULL,
-                    cost_run INTEGER,
-                    cost_infra INTEGER,
-                    billing_mode TEXT NOT NULL,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    runner_id TEXT,
-                    lease_expires_at INTEGER,
-                    created_at INTEGER NOT NULL,
-                    started_at INTEGER,
-                    completed_at INTEGER,
-                    result TEXT,
-                    files TEXT,
-                    error_code TEXT,
-                    error_message TEXT
-                );
-                -- The queue: only queued rows, in claim order.
-                CREATE INDEX jobs_queue ON jobs(priority DESC, seq) WHERE status = 'queued';
-                CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE status = 'running';
-                CREATE INDEX jobs_workspace ON jobs(workspace_id, seq);
+                    CREATE TABLE jobs (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        worker_id TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        priority INTEGER NOT NULL,
+                        input TEXT NOT NULL,
+                        webhook_url TEXT,
+                        timeout_s INTEGER NOT NULL,
+                        cost_estimate INTEGER NOT NULL,
+                        cost_run INTEGER,
+                        cost_infra INTEGER,
+                        billing_mode TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        runner_id TEXT,
+                        lease_expires_at INTEGER,
+                        created_at INTEGER NOT NULL,
+                        started_at INTEGER,
+                        completed_at INTEGER,
+                        result TEXT,
+                        files TEXT,
+                        error_code TEXT,
+                        error_message TEXT
+                    );
+                    -- The queue: only queued rows, in claim order.
+                    CREATE INDEX jobs_queue ON jobs(priority DESC, seq) WHERE status = 'queued';
+                    CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE status = 'running';
+                    CREATE INDEX jobs_workspace ON jobs(workspace_id, seq);
 
-                CREATE TABLE idempotency_keys (
-                    workspace_id TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    job_id TEXT NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    PRIMARY KEY (workspace_id, key)
-                );
-                """)
+                    CREATE TABLE idempotency_keys (
+                        workspace_id TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        job_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace_id, key)
+                    );
+                    """
+            )
         }
         migrator.registerMigration("v2-webhook-secrets") { db in
             // One row per workspace, made with the workspace (or on first use for workspaces made before).
-            try db.execute(sql: """
-                CREATE TABLE webhook_secrets (
-                    workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
-                    secret TEXT NOT NULL,
-                    previous_secret TEXT,
-                    previous_until INTEGER
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_secrets (
+                        workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+                        secret TEXT NOT NULL,
+                        previous_secret TEXT,
+                        previous_until INTEGER
+                    );
+                    """
+            )
         }
         migrator.registerMigration("v3-webhook-outbox") { db in
-            try db.execute(sql: """
-                -- The outbox: written in the transaction that makes a job terminal, so a crash can neither
-                -- lose nor invent a webhook. `id` is also the Standard Webhooks webhook-id, kept across retries.
-                CREATE TABLE webhook_deliveries (
-                    seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
-                    job_id TEXT NOT NULL UNIQUE,
-                    url TEXT NOT NULL,
-                    event TEXT NOT NULL,
-                    payload TEXT NOT NULL,
-                    state TEXT NOT NULL DEFAULT 'pending',
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    next_attempt_at INTEGER NOT NULL,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
-                CREATE TABLE webhook_attempts (
-                    seq INTEGER PRIMARY KEY,
-                    delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
-                    attempted_at INTEGER NOT NULL,
-                    status_code INTEGER,
-                    error TEXT,
-                    duration_ms INTEGER NOT NULL
-                );
-                CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, seq);
-                """)
+            try db.execute(
+                sql: """
+                    -- The outbox: written in the transaction that makes a job terminal, so a crash can neither
+                    -- lose nor invent a webhook. `id` is also the Standard Webhooks webhook-id, kept across retries.
+                    CREATE TABLE webhook_deliveries (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        job_id TEXT NOT NULL UNIQUE,
+                        url TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+                    CREATE TABLE webhook_attempts (
+                        seq INTEGER PRIMARY KEY,
+                        delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+                        attempted_at INTEGER NOT NULL,
+                        status_code INTEGER,
+                        error TEXT,
+                        duration_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id, seq);
+                    """
+            )
         }
         migrator.registerMigration("v4-webhook-claims") { db in
-            try db.execute(sql: """
-                -- Set while a sender holds a delivery for an attempt; a restart makes such deliveries due at once.
-                ALTER TABLE webhook_deliveries ADD COLUMN claimed_at INTEGER;
-                """)
+            try db.execute(
+                sql: """
+                    -- Set while a sender holds a delivery for an attempt; a restart makes such deliveries due at once.
+                    ALTER TABLE webhook_deliveries ADD COLUMN claimed_at INTEGER;
+                    """
+            )
         }
         migrator.registerMigration("v5-plans-and-scopes") { db in
-            try db.execute(sql: """
-                ALTER TABLE workspaces ADD COLUMN rate_per_second INTEGER;
-                ALTER TABLE workspaces ADD COLUMN burst INTEGER;
-                ALTER TABLE workspaces ADD COLUMN credit_line INTEGER NOT NULL DEFAULT 0;
-                ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'full';
+            try db.execute(
+                sql: """
+                    ALTER TABLE workspaces ADD COLUMN rate_per_second INTEGER;
+                    ALTER TABLE workspaces ADD COLUMN burst INTEGER;
+                    ALTER TABLE workspaces ADD COLUMN credit_line INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'full';
 
-                -- A credit line lets a balance go below zero, so the ledger is rebuilt without balance_after >= 0.
-                DROP TRIGGER ledger_entries_immutable_update;
-                DROP TRIGGER ledger_entries_immutable_delete;
-                CREATE TABLE ledger_entries_v5 (
-                    seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    workspace_id TEXT NOT NULL REFERENCES workspaces(id),
-                    type TEXT NOT NULL,
-                    amount INTEGER NOT NULL CHECK (amount >= 0),
-                    balance_delta INTEGER NOT NULL,
-                    reserved_delta INTEGER NOT NULL,
-                    balance_after INTEGER NOT NULL,
-                    reserved_after INTEGER NOT NULL CHECK (reserved_after >= 0),
-                    job_id TEXT,
-                    worker_id TEXT,
-                    created_at INTEGER NOT NULL
-                );
-                INSERT INTO ledger_entries_v5 SELECT seq, id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after,
-                                                     reserved_after, job_id, worker_id, created_at FROM ledger_entries;
-                DROP TABLE ledger_entries;
-                ALTER TABLE ledger_entries_v5 RENAME TO ledger_entries;
-                CREATE INDEX ledger_workspace ON ledger_entries(workspace_id, seq);
-                CREATE INDEX ledger_workspace_time ON ledger_entries(workspace_id, created_at);
-                CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
-                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
-                CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
-                    BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
-                """)
+                    -- A credit line lets a balance go below zero, so the ledger is rebuilt without balance_after >= 0.
+                    DROP TRIGGER ledger_entries_immutable_update;
+                    DROP TRIGGER ledger_entries_immutable_delete;
+                    CREATE TABLE ledger_entries_v5 (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        type TEXT NOT NULL,
+                        amount INTEGER NOT NULL CHECK (amount >= 0),
+                        balance_delta INTEGER NOT NULL,
+                        reserved_delta INTEGER NOT NULL,
+                        balance_after INTEGER NOT NULL,
+                        reserved_after INTEGER NOT NULL CHECK (reserved_after >= 0),
+                        job_id TEXT,
+                        worker_id TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    INSERT INTO ledger_entries_v5 SELECT seq, id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after,
+                                                         reserved_after, job_id, worker_id, created_at FROM ledger_entries;
+                    DROP TABLE ledger_entries;
+                    ALTER TABLE ledger_entries_v5 RENAME TO ledger_entries;
+                    CREATE INDEX ledger_workspace ON ledger_entries(workspace_id, seq);
+                    CREATE INDEX ledger_workspace_time ON ledger_entries(workspace_id, created_at);
+                    CREATE TRIGGER ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
+                        BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+                    CREATE TRIGGER ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
+                        BEGIN SELECT RAISE(ABORT, 'ledger entries are immutable'); END;
+                    """
+            )
         }
         return migrator
     }

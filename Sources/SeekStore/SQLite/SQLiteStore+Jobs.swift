@@ -13,22 +13,37 @@ extension SQLiteStore: JobStore {
             if let claim = submission.idempotency, let earlier = try Self.replay(claim, workspaceID: submission.workspaceID, now: now, in: db) {
                 return .replayed(earlier)
             }
-            let job = Job(id: IDKind.job.make(now: now), workspaceID: submission.workspaceID, workerID: submission.workerID, status: .queued,
-                          priority: submission.request.priority, input: submission.request.input, webhookURL: submission.request.webhook,
-                          timeoutSeconds: submission.plan.deadlineSeconds, costEstimateCredits: submission.plan.reservedCredits,
-                          billingMode: submission.billingMode, createdAt: now)
+            let job = Job(
+                id: IDKind.job.make(now: now),
+                workspaceID: submission.workspaceID,
+                workerID: submission.workerID,
+                status: .queued,
+                priority: submission.request.priority,
+                input: submission.request.input,
+                webhookURL: submission.request.webhook,
+                timeoutSeconds: submission.plan.deadlineSeconds,
+                costEstimateCredits: submission.plan.reservedCredits,
+                billingMode: submission.billingMode,
+                createdAt: now
+            )
             // Reserve first: a 402 leaves nothing behind.
             try Self.post(.reserve, job.costEstimateCredits, workspaceID: job.workspaceID, jobID: job.id, workerID: job.workerID, at: now, in: db)
-            try db.cachedStatement(sql: """
-                INSERT INTO jobs (id, workspace_id, worker_id, status, priority, input, webhook_url, timeout_s, cost_estimate,
-                                  billing_mode, created_at)
-                VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [job.id, job.workspaceID, job.workerID, job.priority.rank, inputText, job.webhookURL,
-                                         job.timeoutSeconds, job.costEstimateCredits, job.billingMode.rawValue, now.storedMillis])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO jobs (id, workspace_id, worker_id, status, priority, input, webhook_url, timeout_s, cost_estimate,
+                                      billing_mode, created_at)
+                    VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                job.id, job.workspaceID, job.workerID, job.priority.rank, inputText, job.webhookURL,
+                job.timeoutSeconds, job.costEstimateCredits, job.billingMode.rawValue, now.storedMillis,
+            ])
             if let claim = submission.idempotency {
-                try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO idempotency_keys (workspace_id, key, fingerprint, job_id, created_at) VALUES (?, ?, ?, ?, ?)
-                    """).execute(arguments: [job.workspaceID, claim.key, claim.fingerprint, job.id, now.storedMillis])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT OR REPLACE INTO idempotency_keys (workspace_id, key, fingerprint, job_id, created_at) VALUES (?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [job.workspaceID, claim.key, claim.fingerprint, job.id, now.storedMillis])
             }
             return .created(job)
         }
@@ -36,9 +51,15 @@ extension SQLiteStore: JobStore {
 
     /// The job an earlier use of this key created, or nil if the key is new (or older than the window).
     private static func replay(_ claim: IdempotencyClaim, workspaceID: String, now: Date, in db: Database) throws -> Job? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT fingerprint, job_id, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?
-            """), arguments: [workspaceID, claim.key])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT fingerprint, job_id, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?
+                        """
+                ),
+                arguments: [workspaceID, claim.key]
+            )
         else { return nil }
         let usedAt = row.date("created_at") ?? .distantPast
         guard now.timeIntervalSince(usedAt) < idempotencyWindow else { return nil }
@@ -82,15 +103,37 @@ extension SQLiteStore: JobStore {
                 throw SeekError(.conflict, "Job \(jobID) is \(job.status.rawValue); only a queued job can be cancelled.")
             }
             let now = Date.storeNow()
-            try db.execute(sql: "UPDATE jobs SET status = 'cancelled', completed_at = ?, cost_run = 0, cost_infra = 0 WHERE seq = (SELECT seq FROM jobs WHERE id = ?)",
-                           arguments: [now.storedMillis, jobID])
-            try Self.settle(reserved: job.costEstimateCredits, charged: 0, workspaceID: workspaceID, jobID: jobID, workerID: job.workerID,
-                            at: now, in: db)
+            try db.execute(
+                sql:
+                    "UPDATE jobs SET status = 'cancelled', completed_at = ?, cost_run = 0, cost_infra = 0 WHERE seq = (SELECT seq FROM jobs WHERE id = ?)",
+                arguments: [now.storedMillis, jobID]
+            )
+            try Self.settle(
+                reserved: job.costEstimateCredits,
+                charged: 0,
+                workspaceID: workspaceID,
+                jobID: jobID,
+                workerID: job.workerID,
+                at: now,
+                in: db
+            )
             if let url = job.webhookURL {
-                try Self.enqueueWebhook(url: url, workspaceID: workspaceID, jobID: jobID,
-                                        payload: WebhookEvent.payload(jobID: jobID, status: .cancelled, result: nil, error: nil, costCredits: 0,
-                                                                      firedAt: now),
-                                        event: WebhookEvent.name(for: .cancelled), at: now, in: db)
+                try Self.enqueueWebhook(
+                    url: url,
+                    workspaceID: workspaceID,
+                    jobID: jobID,
+                    payload: WebhookEvent.payload(
+                        jobID: jobID,
+                        status: .cancelled,
+                        result: nil,
+                        error: nil,
+                        costCredits: 0,
+                        firedAt: now
+                    ),
+                    event: WebhookEvent.name(for: .cancelled),
+                    at: now,
+                    in: db
+                )
                 job.webhook = WebhookStatus(url: url, state: .pending, attempts: 0)
             }
             job.status = .cancelled
@@ -104,19 +147,32 @@ extension SQLiteStore: JobStore {
         guard limit > 0 else { return [] }
         return try await writer.write { db in
             let now = Date.storeNow()
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
-                WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?)
-                RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts, webhook_url
-                """), arguments: [runnerID, now.storedMillis, now.addingTimeInterval(leaseSeconds).storedMillis, limit])
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
+                        WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?)
+                        RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts, webhook_url
+                        """
+                ),
+                arguments: [runnerID, now.storedMillis, now.addingTimeInterval(leaseSeconds).storedMillis, limit]
+            )
             // RETURNING has no order: restore the queue's.
             return rows.sorted { a, b in
                 let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
                 return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
             }.map { row in
-                ClaimedJob(id: row["id"], workspaceID: row["workspace_id"], workerID: row["worker_id"],
-                           input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]), deadlineSeconds: row["timeout_s"],
-                           reservedCredits: row["cost_estimate"], attempt: row["attempts"], startedAt: now, webhookURL: row["webhook_url"])
+                ClaimedJob(
+                    id: row["id"],
+                    workspaceID: row["workspace_id"],
+                    workerID: row["worker_id"],
+                    input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
+                    deadlineSeconds: row["timeout_s"],
+                    reservedCredits: row["cost_estimate"],
+                    attempt: row["attempts"],
+                    startedAt: now,
+                    webhookURL: row["webhook_url"]
+                )
             }
         }
     }
@@ -125,9 +181,11 @@ extension SQLiteStore: JobStore {
         guard !jobIDs.isEmpty else { return }
         try await writer.write { db in
             let expires = Date().addingTimeInterval(leaseSeconds).storedMillis
-            let statement = try db.cachedStatement(sql: """
-                UPDATE jobs SET lease_expires_at = ? WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ?
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET lease_expires_at = ? WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ?
+                    """
+            )
             for id in jobIDs { try statement.execute(arguments: [expires, id, runnerID]) }
         }
     }
@@ -150,31 +208,65 @@ extension SQLiteStore: JobStore {
         let (storedResult, storedFiles, storedCost, storedFailure) = (resultText, filesText, cost, failure)
         let finishedAt = Date(storedMillis: finishedAt.storedMillis)
         let webhook = claimed.webhookURL.map { url in
-            (url, WebhookEvent.payload(jobID: claimed.id, status: outcome.status, result: completedResult, error: failure,
-                                       costCredits: cost.totalCredits, firedAt: finishedAt))
+            (
+                url,
+                WebhookEvent.payload(
+                    jobID: claimed.id,
+                    status: outcome.status,
+                    result: completedResult,
+                    error: failure,
+                    costCredits: cost.totalCredits,
+                    firedAt: finishedAt
+                )
+            )
         }
         return try await writer.write { db in
-            try db.cachedStatement(sql: """
-                UPDATE jobs SET status = ?, completed_at = ?, result = ?, files = ?, cost_run = ?, cost_infra = ?, error_code = ?,
-                                error_message = ?, lease_expires_at = NULL
-                WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
-                """).execute(arguments: [outcome.status.rawValue, finishedAt.storedMillis, storedResult, storedFiles, storedCost.runCredits,
-                                         storedCost.infraCredits, storedFailure?.code, storedFailure?.message, claimed.id, runnerID,
-                                         claimed.attempt])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET status = ?, completed_at = ?, result = ?, files = ?, cost_run = ?, cost_infra = ?, error_code = ?,
+                                    error_message = ?, lease_expires_at = NULL
+                    WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
+                    """
+            ).execute(arguments: [
+                outcome.status.rawValue, finishedAt.storedMillis, storedResult, storedFiles, storedCost.runCredits,
+                storedCost.infraCredits, storedFailure?.code, storedFailure?.message, claimed.id, runnerID,
+                claimed.attempt,
+            ])
             // The run lost its lease and the job was requeued (and maybe finished) elsewhere: this result is stale.
             guard db.changesCount == 1 else { return false }
-            try Self.settle(reserved: claimed.reservedCredits, charged: storedCost.totalCredits, workspaceID: claimed.workspaceID,
-                            jobID: claimed.id, workerID: claimed.workerID, at: finishedAt, in: db)
+            try Self.settle(
+                reserved: claimed.reservedCredits,
+                charged: storedCost.totalCredits,
+                workspaceID: claimed.workspaceID,
+                jobID: claimed.id,
+                workerID: claimed.workerID,
+                at: finishedAt,
+                in: db
+            )
             if let webhook {
-                try Self.enqueueWebhook(url: webhook.0, workspaceID: claimed.workspaceID, jobID: claimed.id, payload: webhook.1,
-                                        event: WebhookEvent.name(for: outcome.status), at: finishedAt, in: db)
+                try Self.enqueueWebhook(
+                    url: webhook.0,
+                    workspaceID: claimed.workspaceID,
+                    jobID: claimed.id,
+                    payload: webhook.1,
+                    event: WebhookEvent.name(for: outcome.status),
+                    at: finishedAt,
+                    in: db
+                )
             }
             return true
         }
     }
 
-    private static func settle(reserved: Int, charged: Int, workspaceID: String, jobID: String, workerID: String, at now: Date,
-                               in db: Database) throws {
+    private static func settle(
+        reserved: Int,
+        charged: Int,
+        workspaceID: String,
+        jobID: String,
+        workerID: String,
+        at now: Date,
+        in db: Database
+    ) throws {
         for (type, amount) in Settlement.entries(reserved: reserved, charged: charged) {
             try post(type, amount, workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, in: db)
         }
@@ -182,10 +274,13 @@ extension SQLiteStore: JobStore {
 
     public func returnToQueue(_ claimed: ClaimedJob, runnerID: String) async throws {
         try await writer.write { db in
-            try db.execute(sql: """
-                UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL
-                WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
-                """, arguments: [claimed.id, runnerID, claimed.attempt])
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL
+                    WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
+                    """,
+                arguments: [claimed.id, runnerID, claimed.attempt]
+            )
         }
     }
 
@@ -222,12 +317,21 @@ enum JobRow {
     static func decode(_ row: Row) -> Job {
         let status = JobStatus(rawValue: row["status"]) ?? .failed
         var job = Job(
-            id: row["id"], workspaceID: row["workspace_id"], workerID: row["worker_id"], status: status,
+            id: row["id"],
+            workspaceID: row["workspace_id"],
+            workerID: row["worker_id"],
+            status: status,
             priority: JobPriority(rank: row["priority"]) ?? .normal,
-            input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]), webhookURL: row["webhook_url"],
-            timeoutSeconds: row["timeout_s"], costEstimateCredits: row["cost_estimate"],
-            billingMode: BillingMode(rawValue: row["billing_mode"]) ?? .perRun, attempts: row["attempts"],
-            createdAt: row.date("created_at") ?? Date(), startedAt: row.date("started_at"), completedAt: row.date("completed_at"))
+            input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
+            webhookURL: row["webhook_url"],
+            timeoutSeconds: row["timeout_s"],
+            costEstimateCredits: row["cost_estimate"],
+            billingMode: BillingMode(rawValue: row["billing_mode"]) ?? .perRun,
+            attempts: row["attempts"],
+            createdAt: row.date("created_at") ?? Date(),
+            startedAt: row.date("started_at"),
+            completedAt: row.date("completed_at")
+        )
         if let run = row["cost_run"] as Int?, status.isTerminal {
             job.cost = CostBreakdown(runCredits: run, infraCredits: row["cost_infra"] ?? 0)
         }
@@ -249,19 +353,28 @@ enum JobRow {
     }
 
     static func encode(_ files: [JobFile]) -> JSONValue {
-        .array(files.map { file in
-            ["id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
-             "size_bytes": .integer(Int64(file.sizeBytes)), "url": .string(file.url),
-             "expires_at": file.expiresAt.map { .integer($0.storedMillis) } ?? .null]
-        })
+        .array(
+            files.map { file in
+                [
+                    "id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
+                    "size_bytes": .integer(Int64(file.sizeBytes)), "url": .string(file.url),
+                    "expires_at": file.expiresAt.map { .integer($0.storedMillis) } ?? .null,
+                ]
+            }
+        )
     }
 
     static func decodeFiles(_ json: JSONValue) -> [JobFile] {
         (json.arrayValue ?? []).compactMap { item in
             guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue, let url = item["url"]?.stringValue else { return nil }
-            return JobFile(id: id, name: name, contentType: item["content_type"]?.stringValue ?? "application/octet-stream",
-                           sizeBytes: Int(item["size_bytes"]?.integerValue ?? 0), url: url,
-                           expiresAt: item["expires_at"]?.integerValue.map(Date.init(storedMillis:)))
+            return JobFile(
+                id: id,
+                name: name,
+                contentType: item["content_type"]?.stringValue ?? "application/octet-stream",
+                sizeBytes: Int(item["size_bytes"]?.integerValue ?? 0),
+                url: url,
+                expiresAt: item["expires_at"]?.integerValue.map(Date.init(storedMillis:))
+            )
         }
     }
 }

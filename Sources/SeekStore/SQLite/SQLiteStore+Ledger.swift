@@ -6,25 +6,39 @@ extension SQLiteStore: LedgerStore {
     /// Posts one immutable ledger entry and moves the workspace's cached balance with it, in the
     /// caller's transaction. Every credit that moves in Seek moves through here.
     @discardableResult
-    static func post(_ type: LedgerEntryType, _ amount: Int, workspaceID: String, jobID: String? = nil, workerID: String? = nil,
-                     at now: Date, in db: Database) throws -> CreditBalance {
+    static func post(
+        _ type: LedgerEntryType,
+        _ amount: Int,
+        workspaceID: String,
+        jobID: String? = nil,
+        workerID: String? = nil,
+        at now: Date,
+        in db: Database
+    ) throws -> CreditBalance {
         let (current, creditLine) = try balance(workspaceID: workspaceID, in: db)
         let next = try current.applying(type, amount, creditLine: creditLine)
         let (balanceDelta, reservedDelta) = type.effect(of: amount)
         try db.cachedStatement(sql: "UPDATE workspaces SET balance = ?, reserved = ? WHERE id = ?")
             .execute(arguments: [next.balance, next.reserved, workspaceID])
-        try db.cachedStatement(sql: """
-            INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after,
-                                        job_id, worker_id, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [IDKind.txn.make(now: now), workspaceID, type.rawValue, amount, balanceDelta, reservedDelta,
-                                     next.balance, next.reserved, jobID, workerID, now.storedMillis])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after,
+                                            job_id, worker_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            IDKind.txn.make(now: now), workspaceID, type.rawValue, amount, balanceDelta, reservedDelta,
+            next.balance, next.reserved, jobID, workerID, now.storedMillis,
+        ])
         return next
     }
 
     static func balance(workspaceID: String, in db: Database) throws -> (CreditBalance, creditLine: Int) {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT balance, reserved, credit_line FROM workspaces WHERE id = ?"),
-                                         arguments: [workspaceID])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT balance, reserved, credit_line FROM workspaces WHERE id = ?"),
+                arguments: [workspaceID]
+            )
         else { throw SeekError.notFound("Workspace \(workspaceID)") }
         return (CreditBalance(balance: row["balance"], reserved: row["reserved"]), row["credit_line"])
     }
@@ -61,9 +75,16 @@ extension SQLiteStore: LedgerStore {
             arguments += [filter.limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let entries = rows.prefix(filter.limit).map { row in
-                LedgerEntry(id: row["id"], type: LedgerEntryType(rawValue: row["type"]) ?? .grant, amount: row["amount"],
-                            balanceAfter: row["balance_after"], reservedAfter: row["reserved_after"], jobID: row["job_id"],
-                            workerID: row["worker_id"], createdAt: row.date("created_at") ?? Date())
+                LedgerEntry(
+                    id: row["id"],
+                    type: LedgerEntryType(rawValue: row["type"]) ?? .grant,
+                    amount: row["amount"],
+                    balanceAfter: row["balance_after"],
+                    reservedAfter: row["reserved_after"],
+                    jobID: row["job_id"],
+                    workerID: row["worker_id"],
+                    createdAt: row.date("created_at") ?? Date()
+                )
             }
             return Page(items: Array(entries), nextCursor: rows.count > filter.limit ? entries.last?.id : nil)
         }
@@ -72,16 +93,25 @@ extension SQLiteStore: LedgerStore {
     public func openMonth(workspaceID: String, month: UTCMonth, at date: Date) async throws -> Bool {
         let now = Date(storedMillis: date.storedMillis)
         return try await writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT plan, granted_month FROM workspaces WHERE id = ?",
-                                             arguments: [workspaceID])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT plan, granted_month FROM workspaces WHERE id = ?",
+                    arguments: [workspaceID]
+                )
             else { throw SeekError.notFound("Workspace \(workspaceID)") }
             // Checked inside the write: of many requests at the month's first moment, exactly one opens it.
             if let granted = (row["granted_month"] as String?).flatMap(UTCMonth.init(parsing:)), granted >= month { return false }
             let plan = Plan.named(row["plan"]) ?? .free
             let (balance, _) = try Self.balance(workspaceID: workspaceID, in: db)
-            let lastGrant = try Int.fetchOne(db, sql: """
-                SELECT amount FROM ledger_entries WHERE workspace_id = ? AND type = 'grant' ORDER BY seq DESC LIMIT 1
-                """, arguments: [workspaceID]) ?? 0
+            let lastGrant =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT amount FROM ledger_entries WHERE workspace_id = ? AND type = 'grant' ORDER BY seq DESC LIMIT 1
+                        """,
+                    arguments: [workspaceID]
+                ) ?? 0
             for (type, amount) in MonthlyGrant.entries(plan: plan, balance: balance, lastGrant: lastGrant) {
                 try Self.post(type, amount, workspaceID: workspaceID, at: now, in: db)
             }
@@ -93,13 +123,17 @@ extension SQLiteStore: LedgerStore {
     public func usage(workspaceID: String, month: UTCMonth) async throws -> UsageReport {
         let (start, end) = (month.start.storedMillis, month.next.start.storedMillis)
         return try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT worker_id, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, SUM(amount) AS credits,
-                       COUNT(DISTINCT job_id) AS jobs
-                FROM ledger_entries
-                WHERE workspace_id = ? AND type = 'charge' AND created_at >= ? AND created_at < ?
-                GROUP BY worker_id, day
-                """, arguments: [workspaceID, start, end])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT worker_id, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, SUM(amount) AS credits,
+                           COUNT(DISTINCT job_id) AS jobs
+                    FROM ledger_entries
+                    WHERE workspace_id = ? AND type = 'charge' AND created_at >= ? AND created_at < ?
+                    GROUP BY worker_id, day
+                    """,
+                arguments: [workspaceID, start, end]
+            )
             func totals(_ key: (Row) -> String) -> [UsageReport.Line] {
                 var lines: [String: UsageReport.Line] = [:]
                 for row in rows {
@@ -110,17 +144,26 @@ extension SQLiteStore: LedgerStore {
                 return lines.values.sorted { $0.key < $1.key }
             }
             let byWorker = totals { $0["worker_id"] ?? "" }
-            return UsageReport(month: month, credits: byWorker.reduce(0) { $0 + $1.credits }, jobs: byWorker.reduce(0) { $0 + $1.jobs },
-                               byWorker: byWorker, byDay: totals { $0["day"] })
+            return UsageReport(
+                month: month,
+                credits: byWorker.reduce(0) { $0 + $1.credits },
+                jobs: byWorker.reduce(0) { $0 + $1.jobs },
+                byWorker: byWorker,
+                byDay: totals { $0["day"] }
+            )
         }
     }
 
     public func ledgerSum(workspaceID: String) async throws -> CreditBalance {
         try await read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(balance_delta), 0) AS balance, COALESCE(SUM(reserved_delta), 0) AS reserved
-                FROM ledger_entries WHERE workspace_id = ?
-                """, arguments: [workspaceID])!
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(balance_delta), 0) AS balance, COALESCE(SUM(reserved_delta), 0) AS reserved
+                    FROM ledger_entries WHERE workspace_id = ?
+                    """,
+                arguments: [workspaceID]
+            )!
             return CreditBalance(balance: row["balance"], reserved: row["reserved"])
         }
     }

@@ -5,13 +5,24 @@ import SeekCore
 extension SQLiteStore: WebhookStore {
     /// Puts a job's webhook in the outbox, in the caller's transaction: the job becomes terminal and
     /// its webhook exists, or neither.
-    static func enqueueWebhook(url: String, workspaceID: String, jobID: String, payload: JSONValue, event: String, at now: Date,
-                               in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO webhook_deliveries (id, workspace_id, job_id, url, event, payload, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [IDKind.whd.make(now: now), workspaceID, jobID, url, event, payload.serializedString, now.storedMillis,
-                                     now.storedMillis])
+    static func enqueueWebhook(
+        url: String,
+        workspaceID: String,
+        jobID: String,
+        payload: JSONValue,
+        event: String,
+        at now: Date,
+        in db: Database
+    ) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_deliveries (id, workspace_id, job_id, url, event, payload, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            IDKind.whd.make(now: now), workspaceID, jobID, url, event, payload.serializedString, now.storedMillis,
+            now.storedMillis,
+        ])
     }
 
     public func claimDueWebhooks(now: Date, limit: Int, leaseSeconds: Double) async throws -> [WebhookDelivery] {
@@ -19,39 +30,57 @@ extension SQLiteStore: WebhookStore {
         let nowMillis = now.storedMillis
         let leaseEnd = now.addingTimeInterval(leaseSeconds).storedMillis
         return try await writer.write { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = ?
-                WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
-                              ORDER BY next_attempt_at, seq LIMIT ?)
-                RETURNING id, workspace_id, job_id, url, event, payload, attempts, created_at
-                """), arguments: [leaseEnd, nowMillis, nowMillis, limit])
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = ?
+                        WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+                                      ORDER BY next_attempt_at, seq LIMIT ?)
+                        RETURNING id, workspace_id, job_id, url, event, payload, attempts, created_at
+                        """
+                ),
+                arguments: [leaseEnd, nowMillis, nowMillis, limit]
+            )
             var secretsByWorkspace: [String: WebhookSecrets] = [:]
             return try rows.map { row in
                 let workspaceID: String = row["workspace_id"]
                 let secrets = try secretsByWorkspace[workspaceID] ?? Self.secrets(workspaceID: workspaceID, in: db)
                 secretsByWorkspace[workspaceID] = secrets
-                return WebhookDelivery(id: row["id"], workspaceID: workspaceID, jobID: row["job_id"], url: row["url"], event: row["event"],
-                                       payload: Array((row["payload"] as String).utf8), attemptsMade: row["attempts"],
-                                       createdAt: row.date("created_at") ?? now, secrets: secrets)
+                return WebhookDelivery(
+                    id: row["id"],
+                    workspaceID: workspaceID,
+                    jobID: row["job_id"],
+                    url: row["url"],
+                    event: row["event"],
+                    payload: Array((row["payload"] as String).utf8),
+                    attemptsMade: row["attempts"],
+                    createdAt: row.date("created_at") ?? now,
+                    secrets: secrets
+                )
             }
         }
     }
 
     public func recordWebhookAttempt(deliveryID: String, attempt: WebhookAttempt, next: WebhookNextStep) async throws {
-        let (state, nextAttempt): (WebhookStatus.State, Date?) = switch next {
-        case .delivered: (.delivered, nil)
-        case let .retry(at): (.pending, at)
-        case .failed: (.failed, nil)
-        }
+        let (state, nextAttempt): (WebhookStatus.State, Date?) =
+            switch next {
+            case .delivered: (.delivered, nil)
+            case let .retry(at): (.pending, at)
+            case .failed: (.failed, nil)
+            }
         try await writer.write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)
-                """).execute(arguments: [deliveryID, attempt.attemptedAt.storedMillis, attempt.statusCode, attempt.error, attempt.durationMs])
-            try db.cachedStatement(sql: """
-                UPDATE webhook_deliveries SET attempts = attempts + 1, state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-                                              claimed_at = NULL
-                WHERE id = ?
-                """).execute(arguments: [state.rawValue, nextAttempt?.storedMillis, deliveryID])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [deliveryID, attempt.attemptedAt.storedMillis, attempt.statusCode, attempt.error, attempt.durationMs])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE webhook_deliveries SET attempts = attempts + 1, state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+                                                  claimed_at = NULL
+                    WHERE id = ?
+                    """
+            ).execute(arguments: [state.rawValue, nextAttempt?.storedMillis, deliveryID])
         }
     }
 
@@ -65,9 +94,12 @@ extension SQLiteStore: WebhookStore {
     public func releaseWebhookClaims() async throws -> Int {
         let now = Date.storeNow().storedMillis
         return try await writer.write { db in
-            try db.execute(sql: """
-                UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = NULL WHERE state = 'pending' AND claimed_at IS NOT NULL
-                """, arguments: [now])
+            try db.execute(
+                sql: """
+                    UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = NULL WHERE state = 'pending' AND claimed_at IS NOT NULL
+                    """,
+                arguments: [now]
+            )
             return db.changesCount
         }
     }
@@ -75,12 +107,20 @@ extension SQLiteStore: WebhookStore {
     public func webhookAttempts(jobID: String, workspaceID: String) async throws -> [WebhookAttempt]? {
         try await read { db in
             guard try Self.fetchJob(id: jobID, workspaceID: workspaceID, in: db) != nil else { return nil }
-            return try Row.fetchAll(db, sql: """
-                SELECT a.* FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-                WHERE d.job_id = ? ORDER BY a.seq
-                """, arguments: [jobID]).map { row in
-                WebhookAttempt(attemptedAt: row.date("attempted_at") ?? Date(), statusCode: row["status_code"], error: row["error"],
-                               durationMs: row["duration_ms"])
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.* FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+                    WHERE d.job_id = ? ORDER BY a.seq
+                    """,
+                arguments: [jobID]
+            ).map { row in
+                WebhookAttempt(
+                    attemptedAt: row.date("attempted_at") ?? Date(),
+                    statusCode: row["status_code"],
+                    error: row["error"],
+                    durationMs: row["duration_ms"]
+                )
             }
         }
     }
