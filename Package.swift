@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "SeekWorkers",
-            dependencies: ["SeekCore"]
+            dependencies: ["SeekCore", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SeekRuntime",
@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -63,12 +63,14 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Compiled into the binary: `seek` needs no resource bundle beside it.
+            resources: [.embedInCode("Resources/openapi.json")]
         ),
         .executableTarget(
             name: "seek",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP",
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

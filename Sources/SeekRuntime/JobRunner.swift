@@ -6,40 +6,42 @@ import SeekWorkers
 import ServiceLifecycle
 import Synchronization
 
-/// Claims queued jobs and runs them: up to `concurrency` at once, each under its deadline, with
-/// its lease renewed while it runs. On graceful shutdown it stops claiming, lets running jobs
-/// finish within the grace period, and gives any still running back to the queue.
+/// Claims queued jobs of the workers this node runs and runs them: up to `concurrency` at once, each
+/// under its deadline, with its lease renewed while it runs. At start it releases what it held before a
+/// restart (its claimant id outlives the process). On graceful shutdown it stops claiming, lets running
+/// jobs finish within the grace period, and gives any still running back to the queue.
 public final class JobRunner: Service {
-    private let store: any JobStore
-    private let catalog: WorkerCatalog
-    private let notifier: JobNotifier
+    private let queue: JobQueue
+    private let registry: WorkerRegistry
+    private let files: any FileStore
     private let configuration: RunnerConfiguration
     private let observer: RunnerObserver
     private let logger: Logger
-    /// Identifies this runner's leases.
-    public let runnerID: String
+    /// Whose leases this runner's are.
+    public var claimant: String { configuration.claimant }
 
     private let inFlight = Mutex<[String: ClaimedJob]>([:])
     private let stopping = Atomic<Bool>(false)
 
     public init(
-        store: any JobStore,
-        catalog: WorkerCatalog,
-        notifier: JobNotifier,
+        queue: JobQueue,
+        registry: WorkerRegistry,
+        files: any FileStore,
         configuration: RunnerConfiguration,
         observer: RunnerObserver = .none,
         logger: Logger
     ) {
-        self.store = store
-        self.catalog = catalog
-        self.notifier = notifier
+        self.queue = queue
+        self.registry = registry
+        self.files = files
         self.configuration = configuration
         self.observer = observer
         self.logger = logger
-        self.runnerID = "runner_\(ULID.make())"
     }
 
     public func run() async throws {
+        let released = try await queue.releaseClaims(of: claimant)
+        if released > 0 { logger.warning("Requeued the jobs this runner held before it restarted", metadata: ["count": "\(released)"]) }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.heartbeat() }
@@ -59,7 +61,7 @@ public final class JobRunner: Service {
             }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .sequentiallyConsistent)
-            self.notifier.wakeRunner()
+            self.queue.signals.work.ring()
         }
     }
 
@@ -72,7 +74,12 @@ public final class JobRunner: Service {
             var claimedAll = false
             if free > 0 {
                 do {
-                    let claimed = try await store.claim(limit: free, runnerID: runnerID, leaseSeconds: configuration.leaseSeconds)
+                    let claimed = try await queue.claim(
+                        workers: registry.ids,
+                        limit: free,
+                        claimant: claimant,
+                        leaseSeconds: configuration.leaseSeconds
+                    )
                     claimedAll = claimed.count == free
                     for job in claimed {
                         inFlight.withLock { $0[job.id] = job }
@@ -85,7 +92,7 @@ public final class JobRunner: Service {
             // A full claim means more may be waiting: loop at once if a slot is free again.
             if claimedAll, configuration.concurrency - inFlight.withLock({ $0.count }) > 0 { continue }
             // The timeout finds work this process was not told about (other processes, expired leases).
-            await notifier.jobs.wait(timeout: configuration.pollInterval)
+            await queue.signals.work.wait(timeout: configuration.pollInterval)
         }
     }
 
@@ -93,24 +100,43 @@ public final class JobRunner: Service {
     private func execute(_ job: ClaimedJob) async {
         defer {
             inFlight.withLock { _ = $0.removeValue(forKey: job.id) }
-            notifier.wakeRunner()
+            queue.signals.work.ring()
         }
         let clock = ContinuousClock()
         let started = clock.now
-        let outcome: JobOutcome
-        guard let entry = catalog[job.workerID] else {
-            await record(
-                job,
-                .failed(JobFailure(code: "worker_unavailable", message: "Worker \(job.workerID) is not available on this node.")),
-                runSeconds: 0
-            )
+        guard let entry = registry[job.workerID] else {
+            // Claims name this node's workers, so only a worker removed since the claim lands here.
+            let failure = JobFailure(code: "worker_unavailable", message: "Worker \(job.workerID) is not available on this node.")
+            await record(job, .failed(failure), runSeconds: 0)
             return
         }
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = .string(job.id)
+        logger[metadataKey: "worker"] = .string(job.workerID)
+        let report = WorkerReport()
+        let context = WorkerContext(
+            jobID: job.id,
+            attempt: job.attempt,
+            deadline: started + .seconds(job.deadlineSeconds),
+            logger: logger,
+            files: StoredResultFiles(store: files),
+            report: report
+        )
+        let outcome: JobOutcome
         do {
-            let output = try await withDeadline(.seconds(job.deadlineSeconds)) { try await entry.worker.run(job.input) }
+            var result = try await withDeadline(.seconds(job.deadlineSeconds)) { try await entry.worker.run(job.input, context: context) }
             let elapsed = clock.now - started
-            let cost = entry.manifest.pricing.cost(events: output.events, durationMs: Int(elapsed.milliseconds), reserved: job.reservedCredits)
-            outcome = .completed(output.result, files: output.files, cost: cost)
+            let totals = report.current
+            if !totals.warnings.isEmpty {
+                let earlier = result.meta["warnings"]?.arrayValue ?? []
+                result.meta["warnings"] = .array(earlier + totals.warnings.map(JSONValue.string))
+            }
+            let cost = entry.manifest.pricing.cost(
+                events: totals.events,
+                durationMs: Int(elapsed.milliseconds),
+                reserved: job.reservedCredits
+            )
+            outcome = .completed(result, files: totals.files, cost: cost)
         } catch is DeadlineExceeded {
             outcome = .timeout(.timedOut(after: job.deadlineSeconds))
         } catch let failure as WorkerFailure {
@@ -119,27 +145,15 @@ public final class JobRunner: Service {
             // Shutdown ran out of grace: the job goes back to the queue unfinished.
             return
         } catch {
-            logger.warning("Worker threw", metadata: ["job": "\(job.id)", "worker": "\(job.workerID)", "error": "\(error)"])
+            logger.warning("Worker threw", metadata: ["error": "\(error)"])
             outcome = .failed(JobFailure(code: "worker_error", message: "The worker stopped with an unexpected error."))
         }
         await record(job, outcome, runSeconds: (clock.now - started).seconds)
     }
 
-    /// Stores an outcome, retrying a failing store a few times; if it never succeeds the lease
-    /// expires and the job runs again, so nothing is lost.
     private func record(_ job: ClaimedJob, _ outcome: JobOutcome, runSeconds: Double) async {
-        for attempt in 1...5 {
-            do {
-                if try await store.finish(job, runnerID: runnerID, outcome: outcome, finishedAt: Date()) {
-                    observer.jobFinished(job.workerID, outcome.status.rawValue, runSeconds)
-                    if job.webhookURL != nil { notifier.webhookQueued() }
-                    notifier.jobFinished(job.id)
-                }
-                return
-            } catch {
-                logger.error("Recording a job's outcome failed", metadata: ["job": "\(job.id)", "attempt": "\(attempt)", "error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(100 * attempt))
-            }
+        _ = await retryingStoreWrite("Recording a job's outcome", metadata: ["job": "\(job.id)"], logger: logger) {
+            try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: runSeconds)
         }
     }
 
@@ -149,7 +163,7 @@ public final class JobRunner: Service {
             try? await Task.sleep(for: .seconds(configuration.leaseSeconds / 3))
             let ids = inFlight.withLock { Array($0.keys) }
             do {
-                try await store.renewLeases(jobIDs: ids, runnerID: runnerID, leaseSeconds: configuration.leaseSeconds)
+                try await queue.heartbeat(jobIDs: ids, claimant: claimant, leaseSeconds: configuration.leaseSeconds)
             } catch {
                 logger.error("Renewing leases failed", metadata: ["error": "\(error)"])
             }
@@ -166,14 +180,18 @@ public final class JobRunner: Service {
     private func returnUnfinished() async {
         let unfinished = inFlight.withLock { Array($0.values) }
         for job in unfinished {
-            try? await store.returnToQueue(job, runnerID: runnerID)
+            try? await queue.returnToQueue(job, claimant: claimant)
             logger.warning("Returned an unfinished job to the queue at shutdown", metadata: ["job": "\(job.id)"])
         }
         inFlight.withLock { $0.removeAll() }
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+/// A worker's files go to the node's file store.
+struct StoredResultFiles: ResultFileSink {
+    let store: any FileStore
+
+    func save(jobID: String, name: String, contentType: String, bytes: [UInt8]) async throws -> JobFile {
+        try await store.put(jobID: jobID, name: name, contentType: contentType, bytes: bytes)
+    }
 }

@@ -1,18 +1,15 @@
 import Foundation
 import Logging
-import SeekStore
 import ServiceLifecycle
 
 /// Puts jobs whose runner vanished (lease expired) back in the queue, so every accepted job runs.
 public struct LeaseReaper: Service {
-    let store: any JobStore
-    let notifier: JobNotifier
+    let queue: JobQueue
     let interval: Duration
     let logger: Logger
 
-    public init(store: any JobStore, notifier: JobNotifier, interval: Duration = .seconds(5), logger: Logger) {
-        self.store = store
-        self.notifier = notifier
+    public init(queue: JobQueue, interval: Duration = .seconds(5), logger: Logger) {
+        self.queue = queue
         self.interval = interval
         self.logger = logger
     }
@@ -25,11 +22,8 @@ public struct LeaseReaper: Service {
     private func loop() async {
         while !Task.isCancelled {
             do {
-                let requeued = try await store.requeueRunning(leaseExpiredBefore: Date())
-                if requeued > 0 {
-                    logger.warning("Requeued jobs whose lease expired", metadata: ["count": "\(requeued)"])
-                    notifier.wakeRunner()
-                }
+                let requeued = try await queue.requeueExpiredLeases(before: Date())
+                if requeued > 0 { logger.warning("Requeued jobs whose lease expired", metadata: ["count": "\(requeued)"]) }
             } catch {
                 logger.error("Requeueing expired leases failed", metadata: ["error": "\(error)"])
             }

@@ -1,5 +1,8 @@
 /// How the in-process runner behaves.
 public struct RunnerConfiguration: Sendable {
+    /// Whose leases the runner's claims are: stable across restarts of one node, so that a restart releases
+    /// exactly what the node held.
+    public var claimant: String
     /// Jobs run at once.
     public var concurrency: Int
     /// How long a claim lasts without a heartbeat before another runner may take the job.
@@ -9,7 +12,14 @@ public struct RunnerConfiguration: Sendable {
     /// On shutdown, how long running jobs may take to finish before they go back to the queue.
     public var shutdownGrace: Duration
 
-    public init(concurrency: Int, leaseSeconds: Double = 30, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(30)) {
+    public init(
+        claimant: String,
+        concurrency: Int,
+        leaseSeconds: Double = 30,
+        pollInterval: Duration = .seconds(1),
+        shutdownGrace: Duration = .seconds(30)
+    ) {
+        self.claimant = claimant
         self.concurrency = max(1, concurrency)
         self.leaseSeconds = leaseSeconds
         self.pollInterval = pollInterval
@@ -17,17 +27,12 @@ public struct RunnerConfiguration: Sendable {
     }
 }
 
-/// What the runner reports as jobs end, for metrics; the HTTP layer supplies the sink.
+/// What the runner reports of its own life (tests wait on it).
 public struct RunnerObserver: Sendable {
-    public var jobFinished: @Sendable (_ workerID: String, _ status: String, _ runSeconds: Double) -> Void
     /// The runner has stopped claiming (graceful shutdown) and is draining its running jobs.
     public var claimingStopped: @Sendable () -> Void
 
-    public init(
-        jobFinished: @escaping @Sendable (String, String, Double) -> Void = { _, _, _ in },
-        claimingStopped: @escaping @Sendable () -> Void = {}
-    ) {
-        self.jobFinished = jobFinished
+    public init(claimingStopped: @escaping @Sendable () -> Void = {}) {
         self.claimingStopped = claimingStopped
     }
 

@@ -15,7 +15,7 @@ public struct EchoWorker: Worker {
         maxDurationSeconds: 10
     )
 
-    public func run(_ input: JSONValue) async throws -> WorkerOutput {
-        WorkerOutput(result: .object(input))
+    public func run(_ input: JSONValue, context: WorkerContext) async throws -> ResultEnvelope {
+        .object(input)
     }
 }

@@ -22,9 +22,9 @@ public struct SleepWorker: Worker {
         maxDurationSeconds: 300
     )
 
-    public func run(_ input: JSONValue) async throws -> WorkerOutput {
+    public func run(_ input: JSONValue, context: WorkerContext) async throws -> ResultEnvelope {
         let milliseconds = input["ms"]?.integerValue ?? 0
         try await Task.sleep(for: .milliseconds(milliseconds))
-        return WorkerOutput(result: .object(["slept_ms": .integer(milliseconds)]))
+        return .object(["slept_ms": .integer(milliseconds)])
     }
 }

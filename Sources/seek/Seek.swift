@@ -5,6 +5,7 @@ import SeekCore
 import SeekHTTP
 import SeekRuntime
 import SeekStore
+import SeekWorkers
 
 @main
 struct Seek: AsyncParsableCommand {
@@ -15,7 +16,7 @@ struct Seek: AsyncParsableCommand {
     )
 }
 
-/// Where the data lives; shared by `serve` and every `admin` command.
+/// Where the data lives; shared by `serve` and every `admin` command. The one place that chooses the store.
 struct StorageOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "SQLite data directory (env SEEK_DATA_DIR, default ./seek-data).")
     var dataDir: String?
@@ -26,12 +27,17 @@ struct StorageOptions: ParsableArguments {
     var resolvedDataDir: String { dataDir ?? Environment.value("SEEK_DATA_DIR") ?? "./seek-data" }
     var resolvedDatabaseURL: String? { databaseURL ?? Environment.value("SEEK_DATABASE_URL") }
 
-    /// The store admin commands write to; safe while a server runs on the same directory.
-    func openStore() throws -> SQLiteStore {
+    /// The store; safe while a server runs on the same storage (admin commands are a second process).
+    func openStore(commitDelay: TimeInterval = SQLiteStore.defaultCommitDelay) throws -> any SeekStore {
         if let url = resolvedDatabaseURL, !url.isEmpty {
-            throw ValidationError("PostgreSQL storage (--database-url) is not part of this build yet.")
+            throw ValidationError("PostgreSQL storage (--database-url) is not part of this build yet; omit it to use SQLite in --data-dir.")
         }
-        return try SQLiteStore(directory: resolvedDataDir)
+        return try SQLiteStore(directory: resolvedDataDir, commitDelay: commitDelay)
+    }
+
+    /// Result files, beside the database.
+    func openFiles() throws -> any FileStore {
+        try LocalFileStore(directory: (resolvedDataDir as NSString).appendingPathComponent("files"))
     }
 }
 
@@ -74,32 +80,39 @@ struct Serve: AsyncParsableCommand {
     var webhookConcurrency: Int?
     @Option(name: .customLong("rate-limits"), help: "on or off: per-key and per-address rate limits (env SEEK_RATE_LIMITS, default on).")
     var rateLimits: String?
+    @Option(
+        name: .customLong("node-id"),
+        help: "This node's name as a holder of leases (env SEEK_NODE_ID; default: made once and kept in the data directory)."
+    )
+    var nodeID: String?
 
     func run() async throws {
         var configuration = SeekConfiguration()
-        configuration.dataDirectory = storage.resolvedDataDir
-        configuration.databaseURL = storage.resolvedDatabaseURL
+        // Filled in once the data directory is locked; every other setting is read first, so a bad flag fails fast.
+        var runtimeConfiguration = RuntimeConfiguration(nodeID: "")
+        var commitDelay = SQLiteStore.defaultCommitDelay
+        let nodeID = self.nodeID ?? Environment.value("SEEK_NODE_ID")
         configuration.host = host ?? Environment.value("SEEK_HOST") ?? configuration.host
         configuration.port = try port ?? Environment.value("SEEK_PORT").map { try Self.integer($0, "SEEK_PORT") } ?? configuration.port
-        configuration.concurrency =
+        runtimeConfiguration.concurrency =
             try concurrency ?? Environment.value("SEEK_CONCURRENCY").map { try Self.integer($0, "SEEK_CONCURRENCY") }
-            ?? configuration.concurrency
+            ?? runtimeConfiguration.concurrency
         if let grace = try shutdownGrace ?? Environment.value("SEEK_SHUTDOWN_GRACE").map({ try Self.integer($0, "SEEK_SHUTDOWN_GRACE") }) {
-            configuration.shutdownGrace = .seconds(grace)
+            runtimeConfiguration.shutdownGrace = .seconds(grace)
         }
         if let usd = creditUSD ?? Environment.value("SEEK_CREDIT_USD").flatMap(Double.init) {
             configuration.creditPrice = CreditPrice(usdPerCredit: usd)
         }
         if let delay = commitDelayMs ?? Environment.value("SEEK_COMMIT_DELAY_MS").flatMap(Double.init) {
             guard (0...100).contains(delay) else { throw ValidationError("The commit delay must be 0 to 100 ms.") }
-            configuration.commitDelay = delay / 1000
+            commitDelay = delay / 1000
         }
-        configuration.webhooks.allowPrivateTargets =
+        runtimeConfiguration.webhooks.allowPrivateTargets =
             allowPrivateWebhooks
             || ["1", "true", "yes"].contains(Environment.value("SEEK_ALLOW_PRIVATE_WEBHOOKS")?.lowercased() ?? "")
         if let schedule = webhookRetrySchedule ?? Environment.value("SEEK_WEBHOOK_RETRY_SCHEDULE") {
             do {
-                configuration.webhooks.retrySchedule = try RetrySchedule(parsing: schedule)
+                runtimeConfiguration.webhooks.retrySchedule = try RetrySchedule(parsing: schedule)
             } catch {
                 throw ValidationError(error.message)
             }
@@ -108,7 +121,7 @@ struct Serve: AsyncParsableCommand {
             ?? Environment.value("SEEK_WEBHOOK_CONCURRENCY").map({ try Self.integer($0, "SEEK_WEBHOOK_CONCURRENCY") })
         {
             guard (1...1024).contains(slots) else { throw ValidationError("Webhook concurrency must be 1 to 1024.") }
-            configuration.webhooks.concurrency = slots
+            runtimeConfiguration.webhooks.concurrency = slots
         }
         if let limits = rateLimits ?? Environment.value("SEEK_RATE_LIMITS") {
             guard let enabled = ["on": true, "off": false][limits.lowercased()] else { throw ValidationError("Rate limits are on or off.") }
@@ -118,10 +131,30 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
         configuration.logLevel = level
         guard (1...65535).contains(configuration.port) else { throw ValidationError("The port must be 1 to 65535.") }
-        guard configuration.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
+        guard runtimeConfiguration.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
-        let app = try await buildApplication(configuration)
+        var logger = Logger(label: "seek")
+        logger.logLevel = level
+        let store = try storage.openStore(commitDelay: commitDelay)
+        // Before anything claims: a second server on the same directory must not share this node's leases.
+        let lock = try DataDirectoryLock(directory: storage.resolvedDataDir)
+        runtimeConfiguration.nodeID =
+            try nodeID.map { id in
+                guard NodeIdentity.isValid(id) else { throw ValidationError("--node-id is 1 to 64 letters, digits, _, - or .") }
+                return id
+            } ?? NodeIdentity.load(directory: storage.resolvedDataDir)
+        let metrics = SeekMetrics()
+        let runtime = NodeRuntime(
+            store: store,
+            files: try storage.openFiles(),
+            registry: try WorkerRegistry.builtIn(),
+            configuration: runtimeConfiguration,
+            metrics: RuntimeMetrics(factory: metrics.factory),
+            logger: logger
+        )
+        let server = SeekServer(store: store, runtime: runtime, metrics: metrics, configuration: configuration)
+        let app = buildApplication(configuration, server: server, services: [HeldResource(lock)] + runtime.services, logger: logger)
         try await app.runService()
     }
 

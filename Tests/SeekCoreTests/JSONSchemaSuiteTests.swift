@@ -31,9 +31,9 @@ struct JSONSchemaSuiteTests {
 
     static var suiteDirectory: URL {
         if let path = ProcessInfo.processInfo.environment["SEEK_SCHEMA_SUITE"] { return URL(fileURLWithPath: path) }
-        // Tests/SeekCoreTests/ThisFile.swift → the repository → ../shared/json-schema-test-suite
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/json-schema-test-suite/draft2020-12")
+        // Tests/SeekCoreTests/ThisFile.swift → Tests/Fixtures, a copy of the official suite with its licence
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/json-schema-test-suite/draft2020-12")
     }
 
     struct Failure: CustomStringConvertible {

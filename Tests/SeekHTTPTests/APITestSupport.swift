@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import SeekCore
 import SeekHTTP
+import SeekRuntime
 import SeekStore
 import SeekTestSupport
 import SeekWorkers
@@ -20,14 +21,30 @@ struct APIFixture {
     /// Webhook hosts resolve through a script: example.com is public, internal.test is private.
     static let resolver = ScriptedResolver(["example.com": [[.v4(0x5DB8_D822)]], "internal.test": [[.v4(0x5DB8_D822), .v4(0x0A00_0005)]]])
 
-    init(credits: Int? = 100, plan: Plan = .pro, configure: (inout SeekConfiguration) -> Void = { _ in }) async throws {
+    init(
+        credits: Int? = 100,
+        plan: Plan = .pro,
+        configure: (inout SeekConfiguration) -> Void = { _ in },
+        runtime configureRuntime: (inout RuntimeConfiguration) -> Void = { _ in }
+    ) async throws {
         fixture = try StoreFixture()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         var configuration = SeekConfiguration()
-        configuration.hostResolver = Self.resolver
         configure(&configuration)
-        server = SeekServer(store: fixture.store, catalog: .builtIn(), configuration: configuration, logger: logger)
+        var runtimeConfiguration = RuntimeConfiguration(nodeID: "node-test")
+        runtimeConfiguration.hostResolver = Self.resolver
+        configureRuntime(&runtimeConfiguration)
+        let metrics = SeekMetrics()
+        let runtime = NodeRuntime(
+            store: fixture.store,
+            files: try LocalFileStore(directory: fixture.directory + "/files"),
+            registry: try .builtIn(),
+            configuration: runtimeConfiguration,
+            metrics: RuntimeMetrics(factory: metrics.factory),
+            logger: logger
+        )
+        server = SeekServer(store: fixture.store, runtime: runtime, metrics: metrics, configuration: configuration)
         let created = try await fixture.store.createWorkspace(NewWorkspace(name: "acme", plan: plan, startingCredits: credits))
         workspaceID = created.workspace.id
         key = created.apiKey
@@ -36,7 +53,7 @@ struct APIFixture {
     /// Runs `test` against the router; with `runner`, jobs also run.
     func test<Value>(runner: Bool = false, _ test: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         var app = Application(router: server.router())
-        if runner { app.addServices(server.runner) }
+        if runner { app.addServices(server.runtime.runner) }
         return try await app.test(.router, test)
     }
 

@@ -41,9 +41,9 @@ struct GateWorker: Worker {
         pricing: .perRun(2),
         maxDurationSeconds: 60
     )
-    func run(_ input: JSONValue) async throws -> WorkerOutput {
+    func run(_ input: JSONValue, context: WorkerContext) async throws -> ResultEnvelope {
         try await gate.enter()
-        return WorkerOutput(result: .object(["released": true]))
+        return .object(["released": true])
     }
 }
 
@@ -58,7 +58,7 @@ struct FailingWorker: Worker {
         pricing: .perRun(3),
         maxDurationSeconds: 60
     )
-    func run(_ input: JSONValue) async throws -> WorkerOutput {
+    func run(_ input: JSONValue, context: WorkerContext) async throws -> ResultEnvelope {
         throw WorkerFailure(code: "bad_input", message: "cannot do that")
     }
 }
@@ -83,15 +83,18 @@ struct RecordingWorker: Worker {
         pricing: .perEvent(1, maxEvents: 5),
         maxDurationSeconds: 60
     )
-    func run(_ input: JSONValue) async throws -> WorkerOutput {
+    func run(_ input: JSONValue, context: WorkerContext) async throws -> ResultEnvelope {
         order.append(input["n"]?.integerValue ?? -1)
-        return WorkerOutput(result: .list([1, 2]), events: 2)
+        context.recordEvents(2)
+        context.warn("two items only")
+        try await context.save(name: "items.txt", contentType: "text/plain", bytes: Array("1\n2\n".utf8))
+        return .list([1, 2])
     }
 }
 
 final class Harness: Sendable {
     let fixture: StoreFixture
-    let notifier = JobNotifier()
+    let queue: JobQueue
     let runner: JobRunner
     let group: ServiceGroup
     let order = RunLog()
@@ -106,19 +109,20 @@ final class Harness: Sendable {
         fixture: StoreFixture? = nil
     ) throws {
         self.fixture = try fixture ?? StoreFixture()
-        let catalog = try WorkerCatalog([EchoWorker(), SleepWorker(), GateWorker(gate: gate), FailingWorker(), RecordingWorker(order: order)])
+        let registry = try WorkerRegistry([EchoWorker(), SleepWorker(), GateWorker(gate: gate), FailingWorker(), RecordingWorker(order: order)])
+        queue = JobQueue(store: self.fixture.store)
         let logger = Logger(label: "test")
         let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)
         claimingStopped = stopped
         runner = JobRunner(
-            store: self.fixture.store,
-            catalog: catalog,
-            notifier: notifier,
-            configuration: RunnerConfiguration(concurrency: concurrency, leaseSeconds: leaseSeconds, shutdownGrace: grace),
+            queue: queue,
+            registry: registry,
+            files: try LocalFileStore(directory: self.fixture.directory + "/files"),
+            configuration: RunnerConfiguration(claimant: "node-test", concurrency: concurrency, leaseSeconds: leaseSeconds, shutdownGrace: grace),
             observer: RunnerObserver(claimingStopped: { stoppedContinuation.yield() }),
             logger: logger
         )
-        let reaper = LeaseReaper(store: self.fixture.store, notifier: notifier, interval: .milliseconds(50), logger: logger)
+        let reaper = LeaseReaper(queue: queue, interval: .milliseconds(50), logger: logger)
         group = ServiceGroup(configuration: .init(services: [runner, reaper] + extra, logger: logger))
     }
 
@@ -138,18 +142,12 @@ final class Harness: Sendable {
     ) async throws -> Job {
         var submission = try fixture.submission(workspaceID, worker: worker, credits: credits, priority: priority, input: input)
         if let timeout { submission.plan.deadlineSeconds = timeout }
-        let job = try await fixture.store.submit(submission).job
-        notifier.wakeRunner()
-        return job
+        return try await queue.submit(submission).job
     }
 
     /// The job once it is terminal; fails the test if it is not within `limit`.
     func finished(_ job: Job, within limit: Duration = .seconds(20)) async throws -> Job {
-        let store = fixture.store
-        await notifier.waitForFinish(of: job.id, timeout: limit) {
-            (try? await store.job(id: job.id, workspaceID: job.workspaceID))?.status.isTerminal ?? false
-        }
-        let current = try #require(try await store.job(id: job.id, workspaceID: job.workspaceID))
+        let current = try #require(try await queue.waitForEnd(jobID: job.id, workspaceID: job.workspaceID, timeout: limit))
         #expect(current.status.isTerminal, "job \(job.id) is still \(current.status)")
         return current
     }
@@ -173,7 +171,7 @@ struct JobRunnerTests {
         #expect(cached == CreditBalance(balance: 9, reserved: 0))
     }
 
-    @Test("a per-event worker is charged for its events")
+    @Test("a per-event worker is charged for the events it reports; its warnings and files reach the job")
     func perEvent() async throws {
         let harness = try Harness()
         let (workspaceID, running) = try await harness.start(credits: 10)
@@ -182,6 +180,12 @@ struct JobRunnerTests {
         let done = try await harness.finished(job)
         #expect(done.costCredits == 2)
         #expect(done.result?.kind == .list)
+        #expect(done.result?.meta["warnings"] == ["two items only"])
+        let file = try #require(done.files.first)
+        #expect(done.files.count == 1 && file.name == "items.txt" && file.sizeBytes == 4 && IDKind.file.matches(file.id))
+        #expect(file.url == "/v1/files/\(file.id)")
+        let stored = try await LocalFileStore(directory: harness.fixture.directory + "/files").contents(fileID: file.id)
+        #expect(stored == Array("1\n2\n".utf8))
         #expect(try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 8, reserved: 0))
     }
 
@@ -273,7 +277,7 @@ struct JobRunnerTests {
         let workspaceID = try await fixture.workspace(credits: 10)
         let job = try await fixture.store.submit(try fixture.submission(workspaceID, worker: "echo")).job
         // A runner that claims the job and dies without a word.
-        #expect(try await fixture.store.claim(limit: 1, runnerID: "vanished", leaseSeconds: 0.2).count == 1)
+        #expect(try await fixture.claim(1, by: "vanished", lease: 0.2).count == 1)
         let harness = try Harness(fixture: fixture)
         let running = Task { try await harness.group.run() }
         defer { running.cancel() }

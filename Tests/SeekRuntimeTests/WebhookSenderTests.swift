@@ -12,7 +12,7 @@ import Testing
 /// A webhook sender on a fresh store, its attempts reported to the test as they are logged.
 final class WebhookHarness: Sendable {
     let fixture: StoreFixture
-    let notifier = JobNotifier()
+    let signals = JobSignals()
     let addressGuard: WebhookAddressGuard
     let group: ServiceGroup
     let reports: AsyncStream<WebhookAttemptReport>
@@ -26,7 +26,8 @@ final class WebhookHarness: Sendable {
         logger.logLevel = .error
         let sender = WebhookSender(
             store: fixture.store,
-            notifier: notifier,
+            signals: signals,
+            claimant: "sender-test",
             addressGuard: addressGuard,
             transport: HTTPWebhookTransport(),
             configuration: configuration,
@@ -52,7 +53,7 @@ final class WebhookHarness: Sendable {
     /// A job that ended with a webhook to `url`, its delivery queued.
     func queue(_ workspaceID: String, url: String) async throws -> Job {
         let job = try await fixture.jobWithWebhook(workspaceID, url: url)
-        notifier.webhookQueued()
+        signals.webhooks.ring()
         return job
     }
 
@@ -250,36 +251,6 @@ struct WebhookSenderTests {
             let error = try await harness.fixture.store.webhookAttempts(jobID: job.id, workspaceID: workspaceID)?.first?.error
             #expect(error?.contains("only delivered to public addresses") == true, "\(error ?? "nil")")
         }
-    }
-}
-
-@Suite("The doorbell")
-struct DoorbellTests {
-    @Test("a ring before the wait is kept; a wait without a ring ends at its timeout")
-    func keepsRings() async {
-        let bell = Doorbell()
-        bell.ring()
-        bell.ring()
-        let clock = ContinuousClock()
-        let start = clock.now
-        await bell.wait(timeout: .seconds(30))
-        #expect(clock.now - start < .seconds(5), "a kept ring did not end the wait")
-        let second = clock.now
-        await bell.wait(timeout: .milliseconds(100))
-        #expect(clock.now - second >= .milliseconds(100), "two rings counted twice")
-    }
-}
-
-extension DoorbellTests {
-    @Test("cancelling the waiting task ends its wait")
-    func cancellation() async {
-        let bell = Doorbell()
-        let clock = ContinuousClock()
-        let start = clock.now
-        let waiting = Task { await bell.wait(timeout: .seconds(60)) }
-        waiting.cancel()
-        await waiting.value
-        #expect(clock.now - start < .seconds(30))
     }
 }
 

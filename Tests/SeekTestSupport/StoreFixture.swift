@@ -2,15 +2,37 @@ import Foundation
 import SeekCore
 import SeekStore
 
-/// A fresh store in its own temporary directory.
-public struct StoreFixture: Sendable {
-    public let directory: String
-    public let store: SQLiteStore
+/// The store implementations the contract suite runs against. A new implementation adds a case here
+/// and passes the same suite unchanged.
+public enum StoreKind: String, CaseIterable, Sendable {
+    case sqlite
 
-    public init() throws {
-        directory = NSTemporaryDirectory() + "seek-store-\(UUID().uuidString)"
-        store = try SQLiteStore(directory: directory)
+    /// Opens an instance on the database at `location`; a second call opens a second instance on the
+    /// same database, as a second process would.
+    func open(_ location: String) throws -> any SeekStore {
+        switch self {
+        case .sqlite: return try SQLiteStore(directory: location)
+        }
     }
+}
+
+/// A fresh store on its own temporary database.
+public struct StoreFixture: Sendable {
+    /// Workers the fixture's claims ask for: every id the tests submit.
+    public static let workers = ["echo", "sleep", "gate", "fails", "record", "w"]
+
+    public let kind: StoreKind
+    public let directory: String
+    public let store: any SeekStore
+
+    public init(_ kind: StoreKind = .sqlite) throws {
+        self.kind = kind
+        directory = NSTemporaryDirectory() + "seek-store-\(UUID().uuidString)"
+        store = try kind.open(directory)
+    }
+
+    /// Another instance on the same database: another process, or the same one after a restart.
+    public func another() throws -> any SeekStore { try kind.open(directory) }
 
     public func workspace(credits: Int) async throws -> String {
         try await store.createWorkspace(NewWorkspace(name: "test", plan: .pro, startingCredits: credits)).workspace.id
@@ -46,6 +68,20 @@ public struct StoreFixture: Sendable {
         )
     }
 
+    /// Claims queued jobs of any test worker.
+    public func claim(_ limit: Int, by claimant: String, lease: Double = 30, in store: (any SeekStore)? = nil) async throws -> [ClaimedJob] {
+        try await (store ?? self.store).claim(workers: Self.workers, limit: limit, claimant: claimant, leaseSeconds: lease)
+    }
+
+    /// Ends a claimed run as `outcome` says.
+    public func finish(_ job: ClaimedJob, by claimant: String, _ outcome: JobOutcome) async throws -> Bool {
+        try await store.finish(job, claimant: claimant, ending: JobEnding(jobID: job.id, outcome: outcome, at: Date()))
+    }
+
+    public func cancel(_ jobID: String, in workspaceID: String) async throws -> Job {
+        try await store.cancel(jobID: jobID, workspaceID: workspaceID, ending: .cancelled(jobID: jobID, at: Date()))
+    }
+
     /// The workspace's cached balance and the sum of its ledger, which must agree.
     public func balances(_ workspaceID: String) async throws -> (cached: CreditBalance, ledger: CreditBalance) {
         guard let workspace = try await store.workspace(id: workspaceID) else { throw SeekError.notFound("Workspace \(workspaceID)") }
@@ -55,6 +91,6 @@ public struct StoreFixture: Sendable {
     /// A job that ended (cancelled) with a webhook to `url`: one delivery in the outbox.
     public func jobWithWebhook(_ workspaceID: String, url: String) async throws -> Job {
         let job = try await store.submit(try submission(workspaceID, input: ["webhook": .string(url)])).job
-        return try await store.cancel(jobID: job.id, workspaceID: workspaceID)
+        return try await cancel(job.id, in: workspaceID)
     }
 }

@@ -1,28 +1,8 @@
 import Foundation
 
-/// What a webhook says when a job ends: the contract's payload, built once at the terminal
-/// transition and stored as the exact bytes every attempt sends and signs.
+/// The names of the webhook events; their payload is `JobEnding.webhookPayload`.
 public enum WebhookEvent {
     public static func name(for status: JobStatus) -> String { "job.\(status.rawValue)" }
-
-    public static func payload(
-        jobID: String,
-        status: JobStatus,
-        result: ResultEnvelope?,
-        error: JobFailure?,
-        costCredits: Int,
-        firedAt: Date
-    ) -> JSONValue {
-        [
-            "event": .string(name(for: status)),
-            "job_uuid": .string(jobID),
-            "status": .string(status.rawValue),
-            "result": result?.json ?? .null,
-            "error": error.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null,
-            "cost_credits": .integer(Int64(costCredits)),
-            "fired_at": Timestamp.json(firedAt),
-        ]
-    }
 }
 
 /// Where a job's webhook stands.

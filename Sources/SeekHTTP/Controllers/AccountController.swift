@@ -7,6 +7,7 @@ import SeekStore
 /// `/v1/me`, its credits and usage, deployments, API keys and webhook secret.
 struct AccountController {
     let store: any SeekStore
+    let keys: APIKeyResolver
     let presenter: Presenter
     /// The wall clock, for the default month of the usage report.
     let now: @Sendable () -> Date
@@ -115,7 +116,7 @@ struct AccountController {
     @Sendable func revokeKey(request: Request, context: SeekRequestContext) async throws -> Response {
         let id = context.parameters.get("key_id") ?? ""
         guard IDKind.key.matches(id) else { throw SeekError.notFound("API key \(id.prefix(64))") }
-        let record = try await store.revokeKey(workspaceID: try context.workspaceID(), keyID: id)
+        let record = try await keys.revoke(workspaceID: try context.workspaceID(), keyID: id)
         guard case var .object(members) = presenter.key(record) else { throw SeekError(.internalServerError, "Rendering a key failed.") }
         members["revoked_at"] = Timestamp.json(record.revokedAt)
         return JSONResponse.make(.object(members))

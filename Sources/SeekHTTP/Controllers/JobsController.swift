@@ -5,7 +5,6 @@ import SeekCore
 import SeekRuntime
 import SeekStore
 import SeekWorkers
-import Synchronization
 
 /// `POST /v1/workers/{worker_id}/jobs`, `GET /v1/jobs`, `GET` and `DELETE /v1/jobs/{job_uuid}`.
 struct JobsController {
@@ -13,12 +12,10 @@ struct JobsController {
     static let maxWaitSeconds = 60
 
     let store: any SeekStore
-    let catalog: WorkerCatalog
-    let notifier: JobNotifier
+    let queue: JobQueue
+    let registry: WorkerRegistry
     let addressGuard: WebhookAddressGuard
     let presenter: Presenter
-    let metrics: SeekMetrics
-    let inFlight = IdempotencyGate()
 
     func register(in v1: RouterGroup<SeekRequestContext>) {
         v1.post("workers/:worker_id/jobs", use: submit)
@@ -38,7 +35,7 @@ struct JobsController {
 
     @Sendable func submit(request: Request, context: SeekRequestContext) async throws -> Response {
         let workspaceID = try context.workspaceID()
-        let entry = try catalog.entry(context.parameters.get("worker_id") ?? "")
+        let entry = try registry.entry(context.parameters.get("worker_id") ?? "")
         let body = try await JSONRequest.bytes(of: request, context: context)
         let jobRequest = try JobRequest(body: try JSONRequest.parse(body))
         let violations = entry.schema.validate(jobRequest.input)
@@ -60,17 +57,9 @@ struct JobsController {
             billingMode: entry.manifest.pricing.mode,
             idempotency: idempotency
         )
-        let outcome = try await inFlight.run(workspaceID: workspaceID, key: idempotency?.key) {
-            try await store.submit(submission)
-        }
+        let outcome = try await queue.submit(submission)
         var headers: HTTPFields = [.location: "/v1/jobs/\(outcome.job.id)"]
-        switch outcome {
-        case .created:
-            metrics.recordJob(status: JobStatus.queued.rawValue)
-            notifier.wakeRunner()
-        case .replayed:
-            headers[.idempotentReplayed] = "true"
-        }
+        if case .replayed = outcome { headers[.idempotentReplayed] = "true" }
         if let wait = PreferWait.seconds(in: request.headers[.prefer], maximum: Self.maxWaitSeconds), wait > 0 {
             let job = try await waitForEnd(of: outcome.job, seconds: wait)
             if job.status.isTerminal {
@@ -83,11 +72,7 @@ struct JobsController {
 
     /// The job once it is terminal, or as it is after `seconds`.
     private func waitForEnd(of job: Job, seconds: Int) async throws -> Job {
-        let store = self.store
-        await notifier.waitForFinish(of: job.id, timeout: .seconds(seconds)) {
-            (try? await store.job(id: job.id, workspaceID: job.workspaceID))?.status.isTerminal ?? false
-        }
-        return try await store.job(id: job.id, workspaceID: job.workspaceID) ?? job
+        try await queue.waitForEnd(jobID: job.id, workspaceID: job.workspaceID, timeout: .seconds(seconds)) ?? job
     }
 
     @Sendable func list(request: Request, context: SeekRequestContext) async throws -> Response {
@@ -112,10 +97,7 @@ struct JobsController {
 
     @Sendable func cancel(request: Request, context: SeekRequestContext) async throws -> Response {
         // The store answers 404 for a job that is not this workspace's.
-        let job = try await store.cancel(jobID: try jobID(context), workspaceID: try context.workspaceID())
-        metrics.recordJob(status: JobStatus.cancelled.rawValue)
-        if job.webhook != nil { notifier.webhookQueued() }
-        notifier.jobFinished(job.id)
+        let job = try await queue.cancel(jobID: try jobID(context), workspaceID: try context.workspaceID())
         return JSONResponse.make(presenter.job(job, version: context.apiVersion))
     }
 
@@ -131,20 +113,6 @@ struct JobsController {
         let id = context.parameters.get("job_uuid") ?? ""
         guard IDKind.job.matches(id) else { throw SeekError.notFound("Job \(id.prefix(64))") }
         return id
-    }
-}
-
-/// Answers 409 to a request whose Idempotency-Key is still being processed by an earlier one.
-final class IdempotencyGate: Sendable {
-    private let active = Mutex<Set<String>>([])
-
-    func run<T: Sendable>(workspaceID: String, key: String?, _ body: () async throws -> T) async throws -> T {
-        guard let key else { return try await body() }
-        let slot = "\(workspaceID)\u{0}\(key)"
-        let entered = active.withLock { $0.insert(slot).inserted }
-        guard entered else { throw SeekError(.conflict, "A request with this Idempotency-Key is still in progress; retry shortly.") }
-        defer { _ = active.withLock { $0.remove(slot) } }
-        return try await body()
     }
 }
 

@@ -5,7 +5,7 @@ import SeekWorkers
 
 /// `GET /v1/workers` (cursor-paginated) and `GET /v1/workers/{worker_id}`.
 struct WorkersController {
-    let catalog: WorkerCatalog
+    let registry: WorkerRegistry
     let presenter: Presenter
 
     func register(in v1: RouterGroup<SeekRequestContext>) {
@@ -18,7 +18,7 @@ struct WorkersController {
         let limit = try Query.limit(request, fallback: 20, maximum: 100)
         let cursor = request.uri.queryParameters.get("cursor")
         if let cursor, !WorkerSlug.isValid(cursor) { throw SeekError(.badRequest, "cursor must be a worker id from a previous page.") }
-        let page = catalog.page(after: cursor, limit: limit)
+        let page = registry.page(after: cursor, limit: limit)
         return JSONResponse.make(
             presenter.page(
                 page.manifests.map(presenter.workerSummary),
@@ -29,7 +29,7 @@ struct WorkersController {
 
     @Sendable func show(request: Request, context: SeekRequestContext) async throws -> Response {
         _ = try context.workspaceID()
-        let entry = try catalog.entry(context.parameters.get("worker_id") ?? "")
+        let entry = try registry.entry(context.parameters.get("worker_id") ?? "")
         return JSONResponse.make(presenter.workerDetail(entry.manifest))
     }
 }

@@ -13,14 +13,14 @@ struct AuthMiddleware: RouterMiddleware {
     /// Per client address, for requests without a valid key.
     static let unauthenticatedLimit = RateLimit(perSecond: 10, burst: 20)
 
-    let store: any WorkspaceStore
+    let keys: APIKeyResolver
     let usage: KeyUsageRecorder
     /// Nil when rate limits are off.
     let limiter: RateLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128,
-            let identity = try await store.identity(forKeyHash: Secrets.hashAPIKey(key))
+            let identity = try await keys.identity(forKey: key)
         else {
             if let limiter {
                 let decision = limiter.take("address:\(context.clientAddress)", limit: Self.unauthenticatedLimit)

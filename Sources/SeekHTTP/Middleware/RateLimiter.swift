@@ -3,7 +3,7 @@ import Synchronization
 
 /// Token buckets by name (an API key id, or a client address): each name's traffic only ever
 /// spends its own bucket.
-final class RateLimiter: Sendable {
+public final class RateLimiter: Sendable {
     /// Past this many buckets, full ones (idle long enough to refill) are dropped: a full bucket and a
     /// missing one behave the same.
     private static let pruneAbove = 10_000
@@ -26,9 +26,8 @@ final class RateLimiter: Sendable {
         }
     }
 
-    @Sendable static func monotonicSeconds() -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    @Sendable public static func monotonicSeconds() -> Double {
+        (ContinuousClock.now - start).seconds
     }
 
     private static let start = ContinuousClock.now

@@ -24,7 +24,7 @@ struct RequestIDMiddleware: RouterMiddleware {
                     "method": .string(request.method.rawValue), "path": .string(request.uri.path),
                     "status": .stringConvertible(response.status.code),
                     "duration_ms": .string(
-                        String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                        String(format: "%.2f", elapsed.seconds * 1000)
                     ),
                 ]
             )

@@ -29,7 +29,7 @@ struct Presenter {
     func job(_ job: Job, version: APIVersion) -> JSONValue {
         let result = job.status == .completed ? job.result.map(\.json) ?? .null : .null
         let files = JSONValue.array(job.files.map(file))
-        let error: JSONValue = job.error.map { ["code": .string($0.code), "message": .string($0.message)] } ?? .null
+        let error = job.error?.json ?? .null
         switch version {
         case .current:
             return [

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Prometheus
+import SeekCore
 import SeekRuntime
 import SeekStore
 
@@ -14,7 +15,13 @@ public final class SeekMetrics: Sendable {
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .seconds(5), .seconds(30), .seconds(60),
     ]
-    private static let runBuckets: [Double] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300]
+
+    /// The swift-metrics factory over this registry, for the runtime's metrics.
+    public var factory: PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.valueHistogramBuckets = RuntimeMetrics.valueBuckets
+        return factory
+    }
 
     public init() {
         queueDepth = registry.makeGauge(name: "seek_queue_depth", help: "Jobs waiting in the queue.")
@@ -36,70 +43,7 @@ public final class SeekMetrics: Sendable {
             labels: [("route", route)],
             buckets: Self.requestBuckets,
             help: "HTTP request latency by route."
-        ).recordNanoseconds(
-            Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        )
-    }
-
-    /// A job entered `status` (queued on submit, then its terminal status).
-    func recordJob(status: String) {
-        registry.makeCounter(name: "seek_jobs_total", labels: [("status", status)], help: "Jobs that reached each status.").increment()
-    }
-
-    /// The runner's sink: terminal statuses and run durations.
-    var runnerObserver: RunnerObserver {
-        RunnerObserver { [self] worker, status, seconds in
-            recordJob(status: status)
-            registry.makeValueHistogram(
-                name: "seek_job_run_duration_seconds",
-                labels: [("worker", worker)],
-                buckets: Self.runBuckets,
-                help: "How long workers ran, by worker."
-            ).record(seconds)
-        }
-    }
-
-    private static let webhookBuckets: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-
-    /// The webhook sender's sink: attempts by result, deliveries settled, attempt durations, and the
-    /// lag from a job's end to its webhook's first attempt.
-    var webhookObserver: WebhookObserver {
-        WebhookObserver { [self] report in
-            let result =
-                switch report.result {
-                case let .answered(code): "\(code / 100)xx"
-                case .notAnswered: "error"
-                }
-            registry.makeCounter(
-                name: "seek_webhook_attempts_total",
-                labels: [("result", result)],
-                help: "Webhook delivery attempts by result (2xx, 4xx, 5xx, error: refused, timeout or no connection)."
-            )
-            .increment()
-            let outcome =
-                switch report.next {
-                case .delivered: "delivered"
-                case .retry: "retry"
-                case .failed: "failed"
-                }
-            registry.makeCounter(
-                name: "seek_webhook_attempt_outcomes_total",
-                labels: [("outcome", outcome)],
-                help: "What followed each attempt: delivered, a retry scheduled, or failed for good."
-            ).increment()
-            registry.makeValueHistogram(
-                name: "seek_webhook_attempt_duration_seconds",
-                buckets: Self.webhookBuckets,
-                help: "How long webhook attempts took."
-            ).record(report.durationSeconds)
-            if let lag = report.firstAttemptLagSeconds {
-                registry.makeValueHistogram(
-                    name: "seek_webhook_first_attempt_lag_seconds",
-                    buckets: Self.webhookBuckets,
-                    help: "From a job's terminal state to its webhook's first attempt."
-                ).record(lag)
-            }
-        }
+        ).recordNanoseconds(duration.nanoseconds)
     }
 
     /// Prometheus text, with the queue gauges read from the store at scrape time.

@@ -10,7 +10,9 @@ import Synchronization
 /// any point leaves each one due again with the same webhook-id: at least once, never lost.
 public final class WebhookSender: Service {
     private let store: any WebhookStore
-    private let notifier: JobNotifier
+    private let signals: JobSignals
+    /// Whose claims this sender's are: stable across restarts, like the runner's.
+    private let claimant: String
     private let addressGuard: WebhookAddressGuard
     private let transport: any WebhookTransport
     private let configuration: WebhookConfiguration
@@ -24,7 +26,8 @@ public final class WebhookSender: Service {
 
     public init(
         store: any WebhookStore,
-        notifier: JobNotifier,
+        signals: JobSignals,
+        claimant: String,
         addressGuard: WebhookAddressGuard,
         transport: any WebhookTransport,
         configuration: WebhookConfiguration,
@@ -32,7 +35,8 @@ public final class WebhookSender: Service {
         logger: Logger
     ) {
         self.store = store
-        self.notifier = notifier
+        self.signals = signals
+        self.claimant = claimant
         self.addressGuard = addressGuard
         self.transport = transport
         self.configuration = configuration
@@ -41,6 +45,10 @@ public final class WebhookSender: Service {
     }
 
     public func run() async throws {
+        let released = try await store.releaseWebhookClaims(of: claimant)
+        if released > 0 {
+            logger.warning("Webhook deliveries this sender had in flight before it restarted are due again", metadata: ["count": "\(released)"])
+        }
         await withGracefulShutdownHandler {
             // Attempts in flight end within their timeout; the group waits for them before the transport closes.
             await withDiscardingTaskGroup { group in
@@ -49,7 +57,7 @@ public final class WebhookSender: Service {
             await self.transport.shutdown()
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .sequentiallyConsistent)
-            self.notifier.webhooks.ring()
+            self.signals.webhooks.ring()
         }
     }
 
@@ -63,7 +71,7 @@ public final class WebhookSender: Service {
             var sleep = configuration.pollInterval
             if free > 0 {
                 do {
-                    let due = try await store.claimDueWebhooks(now: Date(), limit: free, leaseSeconds: configuration.claimSeconds)
+                    let due = try await store.claimDueWebhooks(now: Date(), limit: free, claimant: claimant, leaseSeconds: configuration.claimSeconds)
                     saturated.store(due.count == free, ordering: .relaxed)
                     for delivery in due {
                         inFlight.add(1, ordering: .relaxed)
@@ -77,7 +85,7 @@ public final class WebhookSender: Service {
                     logger.error("Claiming webhook deliveries failed", metadata: ["error": "\(error)"])
                 }
             }
-            await notifier.webhooks.wait(timeout: sleep)
+            await signals.webhooks.wait(timeout: sleep)
         }
     }
 
@@ -92,7 +100,7 @@ public final class WebhookSender: Service {
         var wakeLoop = true
         defer {
             inFlight.subtract(1, ordering: .relaxed)
-            if wakeLoop { notifier.webhooks.ring() }
+            if wakeLoop { signals.webhooks.ring() }
         }
         let started = Date()
         let clock = ContinuousClock()
@@ -140,17 +148,11 @@ public final class WebhookSender: Service {
         }
     }
 
-    /// Stores an attempt, retrying a failing store a few times; if it never succeeds the claim runs
-    /// out and the delivery is attempted again with the same id.
+    /// Stores an attempt; if that never succeeds the claim runs out and the delivery is attempted again
+    /// with the same id.
     private func record(_ delivery: WebhookDelivery, _ attempt: WebhookAttempt, _ next: WebhookNextStep) async {
-        for retry in 1...5 {
-            do {
-                try await store.recordWebhookAttempt(deliveryID: delivery.id, attempt: attempt, next: next)
-                return
-            } catch {
-                logger.error("Recording a webhook attempt failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(100 * retry))
-            }
+        _ = await retryingStoreWrite("Recording a webhook attempt", metadata: ["delivery": "\(delivery.id)"], logger: logger) {
+            try await store.recordWebhookAttempt(deliveryID: delivery.id, attempt: attempt, next: next)
         }
     }
 }

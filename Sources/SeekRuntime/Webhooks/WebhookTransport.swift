@@ -116,5 +116,4 @@ extension Duration {
         let value = seconds
         return value.rounded() == value ? "\(Int(value)) s" : "\(value) s"
     }
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// An exclusive lock on a data directory for one serving process. With it held, every job still
-/// marked running at start-up belongs to a process that died, and can be requeued at once.
+/// An exclusive lock on a data directory for one serving process: two servers on one SQLite file would
+/// share a node id, and with it each other's leases.
 public final class DataDirectoryLock: Sendable {
     private let descriptor: Int32
 

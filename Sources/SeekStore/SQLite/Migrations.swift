@@ -179,6 +179,19 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v6-many-processes") { db in
+            try db.execute(
+                sql: """
+                    -- Who holds a delivery's claim, so that a sender that restarts releases only its own.
+                    ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT;
+                    -- Counters every process sharing the database reads: 'credentials' moves on every key
+                    -- revocation and change of limits, so key caches know when to forget.
+                    CREATE TABLE store_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                    INSERT INTO store_counters (name, value) VALUES ('credentials', 0);
+                    CREATE INDEX jobs_runner ON jobs(runner_id) WHERE status = 'running';
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -3,9 +3,6 @@ import GRDB
 import SeekCore
 
 extension SQLiteStore: JobStore {
-    /// Replays of an Idempotency-Key are honoured for this long.
-    static let idempotencyWindow: TimeInterval = 24 * 3600
-
     public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
         let inputText = submission.request.input.serializedString
         return try await writer.write { db in
@@ -61,11 +58,13 @@ extension SQLiteStore: JobStore {
                 arguments: [workspaceID, claim.key]
             )
         else { return nil }
-        let usedAt = row.date("created_at") ?? .distantPast
-        guard now.timeIntervalSince(usedAt) < idempotencyWindow else { return nil }
-        guard row["fingerprint"] == claim.fingerprint else {
-            throw SeekError(.unprocessableEntity, "This Idempotency-Key was already used with a different request.")
-        }
+        let replays = try Idempotency.replays(
+            earlier: row["fingerprint"],
+            usedAt: row.date("created_at") ?? .distantPast,
+            by: claim,
+            at: now
+        )
+        guard replays else { return nil }
         return try fetchJob(id: row["job_id"], workspaceID: workspaceID, in: db)
     }
 
@@ -96,16 +95,19 @@ extension SQLiteStore: JobStore {
         }
     }
 
-    public func cancel(jobID: String, workspaceID: String) async throws -> Job {
-        try await writer.write { db in
+    public func cancel(jobID: String, workspaceID: String, ending: JobEnding) async throws -> Job {
+        let payload = ending.webhookPayload.serializedString
+        let now = Date(storedMillis: ending.at.storedMillis)
+        return try await writer.write { db in
             guard var job = try Self.fetchJob(id: jobID, workspaceID: workspaceID, in: db) else { throw SeekError.notFound("Job \(jobID)") }
             guard job.status.canMove(to: .cancelled) else {
                 throw SeekError(.conflict, "Job \(jobID) is \(job.status.rawValue); only a queued job can be cancelled.")
             }
-            let now = Date.storeNow()
             try db.execute(
-                sql:
-                    "UPDATE jobs SET status = 'cancelled', completed_at = ?, cost_run = 0, cost_infra = 0 WHERE seq = (SELECT seq FROM jobs WHERE id = ?)",
+                sql: """
+                    UPDATE jobs SET status = 'cancelled', completed_at = ?, cost_run = 0, cost_infra = 0
+                    WHERE seq = (SELECT seq FROM jobs WHERE id = ?)
+                    """,
                 arguments: [now.storedMillis, jobID]
             )
             try Self.settle(
@@ -118,22 +120,7 @@ extension SQLiteStore: JobStore {
                 in: db
             )
             if let url = job.webhookURL {
-                try Self.enqueueWebhook(
-                    url: url,
-                    workspaceID: workspaceID,
-                    jobID: jobID,
-                    payload: WebhookEvent.payload(
-                        jobID: jobID,
-                        status: .cancelled,
-                        result: nil,
-                        error: nil,
-                        costCredits: 0,
-                        firedAt: now
-                    ),
-                    event: WebhookEvent.name(for: .cancelled),
-                    at: now,
-                    in: db
-                )
+                try Self.enqueueWebhook(url: url, workspaceID: workspaceID, jobID: jobID, payload: payload, event: ending.event, at: now, in: db)
                 job.webhook = WebhookStatus(url: url, state: .pending, attempts: 0)
             }
             job.status = .cancelled
@@ -143,19 +130,22 @@ extension SQLiteStore: JobStore {
         }
     }
 
-    public func claim(limit: Int, runnerID: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
-        guard limit > 0 else { return [] }
+    public func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
+        guard limit > 0, !workers.isEmpty else { return [] }
+        let placeholders = workers.map { _ in "?" }.joined(separator: ", ")
         return try await writer.write { db in
             let now = Date.storeNow()
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
                         UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
-                        WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' ORDER BY priority DESC, seq LIMIT ?)
+                        WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND worker_id IN (\(placeholders))
+                                      ORDER BY priority DESC, seq LIMIT ?)
                         RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts, webhook_url
                         """
                 ),
-                arguments: [runnerID, now.storedMillis, now.addingTimeInterval(leaseSeconds).storedMillis, limit]
+                arguments: [claimant, now.storedMillis, now.addingTimeInterval(leaseSeconds).storedMillis] + StatementArguments(workers)
+                    + [limit]
             )
             // RETURNING has no order: restore the queue's.
             return rows.sorted { a, b in
@@ -177,7 +167,7 @@ extension SQLiteStore: JobStore {
         }
     }
 
-    public func renewLeases(jobIDs: [String], runnerID: String, leaseSeconds: Double) async throws {
+    public func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws {
         guard !jobIDs.isEmpty else { return }
         try await writer.write { db in
             let expires = Date().addingTimeInterval(leaseSeconds).storedMillis
@@ -186,40 +176,15 @@ extension SQLiteStore: JobStore {
                     UPDATE jobs SET lease_expires_at = ? WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ?
                     """
             )
-            for id in jobIDs { try statement.execute(arguments: [expires, id, runnerID]) }
+            for id in jobIDs { try statement.execute(arguments: [expires, id, claimant]) }
         }
     }
 
-    public func finish(_ claimed: ClaimedJob, runnerID: String, outcome: JobOutcome, finishedAt: Date) async throws -> Bool {
-        var resultText: String?
-        var filesText: String?
-        var cost = CostBreakdown.zero
-        var failure: JobFailure?
-        var completedResult: ResultEnvelope?
-        switch outcome {
-        case let .completed(result, files, breakdown):
-            completedResult = result
-            resultText = result.json.serializedString
-            filesText = files.isEmpty ? nil : JobRow.encode(files).serializedString
-            cost = breakdown
-        case let .failed(error), let .timeout(error):
-            failure = error
-        }
-        let (storedResult, storedFiles, storedCost, storedFailure) = (resultText, filesText, cost, failure)
-        let finishedAt = Date(storedMillis: finishedAt.storedMillis)
-        let webhook = claimed.webhookURL.map { url in
-            (
-                url,
-                WebhookEvent.payload(
-                    jobID: claimed.id,
-                    status: outcome.status,
-                    result: completedResult,
-                    error: failure,
-                    costCredits: cost.totalCredits,
-                    firedAt: finishedAt
-                )
-            )
-        }
+    public func finish(_ claimed: ClaimedJob, claimant: String, ending: JobEnding) async throws -> Bool {
+        let resultText = ending.result?.json.serializedString
+        let filesText = ending.files.isEmpty ? nil : JobRow.encode(ending.files).serializedString
+        let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
+        let finishedAt = Date(storedMillis: ending.at.storedMillis)
         return try await writer.write { db in
             try db.cachedStatement(
                 sql: """
@@ -228,28 +193,27 @@ extension SQLiteStore: JobStore {
                     WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
                     """
             ).execute(arguments: [
-                outcome.status.rawValue, finishedAt.storedMillis, storedResult, storedFiles, storedCost.runCredits,
-                storedCost.infraCredits, storedFailure?.code, storedFailure?.message, claimed.id, runnerID,
-                claimed.attempt,
+                ending.status.rawValue, finishedAt.storedMillis, resultText, filesText, ending.cost.runCredits, ending.cost.infraCredits,
+                ending.error?.code, ending.error?.message, claimed.id, claimant, claimed.attempt,
             ])
             // The run lost its lease and the job was requeued (and maybe finished) elsewhere: this result is stale.
             guard db.changesCount == 1 else { return false }
             try Self.settle(
                 reserved: claimed.reservedCredits,
-                charged: storedCost.totalCredits,
+                charged: ending.cost.totalCredits,
                 workspaceID: claimed.workspaceID,
                 jobID: claimed.id,
                 workerID: claimed.workerID,
                 at: finishedAt,
                 in: db
             )
-            if let webhook {
+            if let url = claimed.webhookURL, let payload {
                 try Self.enqueueWebhook(
-                    url: webhook.0,
+                    url: url,
                     workspaceID: claimed.workspaceID,
                     jobID: claimed.id,
-                    payload: webhook.1,
-                    event: WebhookEvent.name(for: outcome.status),
+                    payload: payload,
+                    event: ending.event,
                     at: finishedAt,
                     in: db
                 )
@@ -272,27 +236,31 @@ extension SQLiteStore: JobStore {
         }
     }
 
-    public func returnToQueue(_ claimed: ClaimedJob, runnerID: String) async throws {
+    /// Puts running jobs back in the queue as if never started; `condition` says which.
+    private static let requeue = "UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL"
+
+    public func returnToQueue(_ claimed: ClaimedJob, claimant: String) async throws {
         try await writer.write { db in
             try db.execute(
                 sql: """
-                    UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL
+                    \(Self.requeue)
                     WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
                     """,
-                arguments: [claimed.id, runnerID, claimed.attempt]
+                arguments: [claimed.id, claimant, claimed.attempt]
             )
         }
     }
 
-    public func requeueRunning(leaseExpiredBefore cutoff: Date?) async throws -> Int {
+    public func releaseClaims(of claimant: String) async throws -> Int {
         try await writer.write { db in
-            var sql = "UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL WHERE status = 'running'"
-            var arguments: StatementArguments = []
-            if let cutoff {
-                sql += " AND lease_expires_at < ?"
-                arguments += [cutoff.storedMillis]
-            }
-            try db.execute(sql: sql, arguments: arguments)
+            try db.execute(sql: "\(Self.requeue) WHERE status = 'running' AND runner_id = ?", arguments: [claimant])
+            return db.changesCount
+        }
+    }
+
+    public func requeueExpiredLeases(before cutoff: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "\(Self.requeue) WHERE status = 'running' AND lease_expires_at < ?", arguments: [cutoff.storedMillis])
             return db.changesCount
         }
     }

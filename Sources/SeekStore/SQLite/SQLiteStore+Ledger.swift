@@ -44,8 +44,7 @@ extension SQLiteStore: LedgerStore {
     }
 
     public func addCredits(workspaceID: String, type: LedgerEntryType, amount: Int) async throws -> CreditBalance {
-        guard type == .grant || type == .topup else { throw SeekError(.badRequest, "Only grant and topup entries add credits.") }
-        guard amount > 0 else { throw SeekError(.badRequest, "The amount must be a positive number of credits.") }
+        try CreditAddition.validate(type: type, amount: amount)
         return try await writer.write { db in
             try Self.post(type, amount, workspaceID: workspaceID, at: Date.storeNow(), in: db)
         }

@@ -9,7 +9,7 @@ extension SQLiteStore: WebhookStore {
         url: String,
         workspaceID: String,
         jobID: String,
-        payload: JSONValue,
+        payload: String,
         event: String,
         at now: Date,
         in db: Database
@@ -20,12 +20,12 @@ extension SQLiteStore: WebhookStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            IDKind.whd.make(now: now), workspaceID, jobID, url, event, payload.serializedString, now.storedMillis,
+            IDKind.whd.make(now: now), workspaceID, jobID, url, event, payload, now.storedMillis,
             now.storedMillis,
         ])
     }
 
-    public func claimDueWebhooks(now: Date, limit: Int, leaseSeconds: Double) async throws -> [WebhookDelivery] {
+    public func claimDueWebhooks(now: Date, limit: Int, claimant: String, leaseSeconds: Double) async throws -> [WebhookDelivery] {
         guard limit > 0 else { return [] }
         let nowMillis = now.storedMillis
         let leaseEnd = now.addingTimeInterval(leaseSeconds).storedMillis
@@ -33,13 +33,13 @@ extension SQLiteStore: WebhookStore {
             let rows = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = ?
+                        UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = ?, claimed_by = ?
                         WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
                                       ORDER BY next_attempt_at, seq LIMIT ?)
                         RETURNING id, workspace_id, job_id, url, event, payload, attempts, created_at
                         """
                 ),
-                arguments: [leaseEnd, nowMillis, nowMillis, limit]
+                arguments: [leaseEnd, nowMillis, claimant, nowMillis, limit]
             )
             var secretsByWorkspace: [String: WebhookSecrets] = [:]
             return try rows.map { row in
@@ -77,7 +77,7 @@ extension SQLiteStore: WebhookStore {
             try db.cachedStatement(
                 sql: """
                     UPDATE webhook_deliveries SET attempts = attempts + 1, state = ?, next_attempt_at = COALESCE(?, next_attempt_at),
-                                                  claimed_at = NULL
+                                                  claimed_at = NULL, claimed_by = NULL
                     WHERE id = ?
                     """
             ).execute(arguments: [state.rawValue, nextAttempt?.storedMillis, deliveryID])
@@ -91,14 +91,15 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
-    public func releaseWebhookClaims() async throws -> Int {
+    public func releaseWebhookClaims(of claimant: String) async throws -> Int {
         let now = Date.storeNow().storedMillis
         return try await writer.write { db in
             try db.execute(
                 sql: """
-                    UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = NULL WHERE state = 'pending' AND claimed_at IS NOT NULL
+                    UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_at = NULL, claimed_by = NULL
+                    WHERE state = 'pending' AND claimed_by = ?
                     """,
-                arguments: [now]
+                arguments: [now, claimant]
             )
             return db.changesCount
         }

@@ -1,18 +1,11 @@
 import Foundation
 import GRDB
 import SeekCore
-import Synchronization
 
 /// Seek's embedded store: one SQLite file in WAL mode, every commit fsynced, writes grouped.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     let writer: GroupCommitWriter
-    /// Live keys by hash. Only this process revokes keys in its data directory (admin commands create
-    /// keys but never revoke them), so dropping an entry on revocation keeps that exact. An entry is
-    /// read again after `identityLifetime`, so a plan an admin command changes reaches the limiter soon.
-    let keyCache = Mutex<[String: (identity: APIKeyIdentity, readAt: ContinuousClock.Instant)]>([:])
-    static let identityLifetime: Duration = .seconds(10)
-
     /// How long a commit may wait for more work when commits are coming back to back.
     public static let defaultCommitDelay: TimeInterval = 0.002
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SeekTestSupport
+import Synchronization
 import Testing
 
 @testable import SeekCore
@@ -27,11 +28,11 @@ extension StoreFixture {
     }
 }
 
-@Suite("SQLite store")
-struct SQLiteStoreTests {
-    @Test("60 simultaneous submits against 30 credits: exactly 30 accepted and 30 refused with 402")
-    func noOverspend() async throws {
-        let fixture = try StoreFixture()
+@Suite("Store contract: jobs, keys, ledger and outbox")
+struct StoreContractTests {
+    @Test("60 simultaneous submits against 30 credits: exactly 30 accepted and 30 refused with 402", arguments: StoreKind.allCases)
+    func noOverspend(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 30)
         let submission = try fixture.submission(workspaceID)
         let outcomes = await withTaskGroup(of: SeekError.Code?.self) { group in
@@ -56,29 +57,9 @@ struct SQLiteStoreTests {
         #expect(balance.available == 0)
     }
 
-    @Test("concurrent writes share commits, and each answer comes after its commit")
-    func groupCommit() async throws {
-        let fixture = try StoreFixture()
-        let workspaceID = try await fixture.workspace(credits: 1000)
-        let before = fixture.store.commitCount
-        let submission = try fixture.submission(workspaceID)
-        let ids = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<400 { group.addTask { try await fixture.store.submit(submission).job.id } }
-            return try await group.reduce(into: [String]()) { $0.append($1) }
-        }
-        let commits = fixture.store.commitCount - before
-        #expect(ids.count == 400)
-        #expect(commits < 400, "400 writes took \(commits) commits")
-        // Every answered job is on disk: a second store on the same file sees all of them.
-        let reopened = try SQLiteStore(directory: fixture.directory)
-        let stored = try await reopened.jobs(workspaceID: workspaceID, filter: JobFilter(limit: 100))
-        #expect(stored.count == 100)
-        for id in ids { #expect(try await reopened.job(id: id, workspaceID: workspaceID) != nil) }
-    }
-
-    @Test("claims take high before normal before low, FIFO within one")
-    func claimOrder() async throws {
-        let fixture = try StoreFixture()
+    @Test("claims take high before normal before low, FIFO within one", arguments: StoreKind.allCases)
+    func claimOrder(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 100)
         var expected: [JobPriority: [String]] = [:]
         for priority in [JobPriority.low, .normal, .high, .low, .high, .normal, .normal] {
@@ -86,39 +67,29 @@ struct SQLiteStoreTests {
             expected[priority, default: []].append(id)
         }
         var claimed: [String] = []
-        while case let batch = try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30), !batch.isEmpty {
+        while case let batch = try await fixture.claim(2, by: "r", lease: 30), !batch.isEmpty {
             claimed += batch.map(\.id)
         }
         #expect(claimed == expected[.high]! + expected[.normal]! + expected[.low]!)
     }
 
-    @Test("completion charges the actual cost and releases the rest; failure releases all")
-    func settlement() async throws {
-        let fixture = try StoreFixture()
+    @Test("completion charges the actual cost and releases the rest; failure releases all", arguments: StoreKind.allCases)
+    func settlement(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 20)
         _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 5))
         _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 4))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 20, reserved: 9))
-        let claimed = try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30)
+        let claimed = try await fixture.claim(2, by: "r", lease: 30)
         #expect(
-            try await fixture.store.finish(
-                claimed[0],
-                runnerID: "r",
-                outcome: .completed(.object(["ok": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)),
-                finishedAt: Date()
-            )
+            try await fixture.finish(claimed[0], by: "r", .completed(.object(["ok": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)))
         )
         let completed = try await fixture.store.job(id: claimed[0].id, workspaceID: workspaceID)
         #expect(completed?.status == .completed)
         #expect(completed?.costCredits == 3)
         #expect(completed?.result == .object(["ok": true]))
         #expect(
-            try await fixture.store.finish(
-                claimed[1],
-                runnerID: "r",
-                outcome: .failed(JobFailure(code: "boom", message: "no")),
-                finishedAt: Date()
-            )
+            try await fixture.finish(claimed[1], by: "r", .failed(JobFailure(code: "boom", message: "no")))
         )
         let failed = try await fixture.store.job(id: claimed[1].id, workspaceID: workspaceID)
         #expect(failed?.status == .failed)
@@ -129,62 +100,66 @@ struct SQLiteStoreTests {
         #expect(types == [.release, .release, .charge, .reserve, .reserve, .grant])
     }
 
-    @Test("a run that lost its lease cannot finish the job twice")
-    func staleFinish() async throws {
-        let fixture = try StoreFixture()
+    @Test("a run that lost its lease cannot finish the job twice", arguments: StoreKind.allCases)
+    func staleFinish(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         _ = try await fixture.store.submit(try fixture.submission(workspaceID))
-        let first = try #require(try await fixture.store.claim(limit: 1, runnerID: "dead", leaseSeconds: 0.001).first)
+        let first = try #require(try await fixture.claim(1, by: "dead", lease: 0.001).first)
         try await Task.sleep(for: .milliseconds(5))
-        #expect(try await fixture.store.requeueRunning(leaseExpiredBefore: Date()) == 1)
-        let second = try #require(try await fixture.store.claim(limit: 1, runnerID: "alive", leaseSeconds: 30).first)
+        #expect(try await fixture.store.requeueExpiredLeases(before: Date()) == 1)
+        let second = try #require(try await fixture.claim(1, by: "alive", lease: 30).first)
         #expect(second.attempt == 2)
         let outcome = JobOutcome.completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0))
-        #expect(try await fixture.store.finish(first, runnerID: "dead", outcome: outcome, finishedAt: Date()) == false)
-        #expect(try await fixture.store.finish(second, runnerID: "alive", outcome: outcome, finishedAt: Date()))
+        #expect(try await fixture.finish(first, by: "dead", outcome) == false)
+        #expect(try await fixture.finish(second, by: "alive", outcome))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 9, reserved: 0))
     }
 
-    @Test("a restart requeues every running job")
-    func restartRequeues() async throws {
-        let fixture = try StoreFixture()
+    @Test("a claimant that restarts releases only what it held; another claimant's live lease is untouched", arguments: StoreKind.allCases)
+    func restartReleasesOwnClaims(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         for _ in 0..<3 { _ = try await fixture.store.submit(try fixture.submission(workspaceID)) }
-        #expect(try await fixture.store.claim(limit: 3, runnerID: "gone", leaseSeconds: 300).count == 3)
-        let reopened = try SQLiteStore(directory: fixture.directory)
-        #expect(try await reopened.requeueRunning(leaseExpiredBefore: nil) == 3)
-        #expect(try await reopened.queueCounts() == (3, 0))
+        #expect(try await fixture.claim(2, by: "node-a", lease: 300).count == 2)
+        let other = try fixture.another()
+        let theirs = try #require(try await fixture.claim(1, by: "node-b", lease: 300, in: other).first)
+        let restarted = try fixture.another()
+        #expect(try await restarted.releaseClaims(of: "node-a") == 2)
+        #expect(try await restarted.queueCounts() == (2, 1))
+        #expect(try await restarted.requeueExpiredLeases(before: Date()) == 0, "a live lease is not expired")
+        #expect(try await fixture.finish(theirs, by: "node-b", .failed(JobFailure(code: "x", message: "y"))))
     }
 
-    @Test("cancel releases a queued job's credits; a running job is a conflict")
-    func cancel() async throws {
-        let fixture = try StoreFixture()
+    @Test("cancel releases a queued job's credits; a running job is a conflict", arguments: StoreKind.allCases)
+    func cancel(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         let queued = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 2)).job
-        let cancelled = try await fixture.store.cancel(jobID: queued.id, workspaceID: workspaceID)
+        let cancelled = try await fixture.cancel(queued.id, in: workspaceID)
         #expect(cancelled.status == .cancelled)
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 10, reserved: 0))
-        await #expect(throws: SeekError.self) { try await fixture.store.cancel(jobID: queued.id, workspaceID: workspaceID) }
+        await #expect(throws: SeekError.self) { try await fixture.cancel(queued.id, in: workspaceID) }
         let running = try await fixture.store.submit(try fixture.submission(workspaceID)).job
-        _ = try await fixture.store.claim(limit: 1, runnerID: "r", leaseSeconds: 30)
+        _ = try await fixture.claim(1, by: "r", lease: 30)
         await expectSeekError(.conflict, "cancelling a running job") {
-            _ = try await fixture.store.cancel(jobID: running.id, workspaceID: workspaceID)
+            _ = try await fixture.cancel(running.id, in: workspaceID)
         }
     }
 
-    @Test("another workspace's job does not exist")
-    func isolation() async throws {
-        let fixture = try StoreFixture()
+    @Test("another workspace's job does not exist", arguments: StoreKind.allCases)
+    func isolation(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let mine = try await fixture.workspace(credits: 10)
         let theirs = try await fixture.workspace(credits: 10)
         let job = try await fixture.store.submit(try fixture.submission(mine)).job
         #expect(try await fixture.store.job(id: job.id, workspaceID: theirs) == nil)
-        await #expect(throws: SeekError.notFound("Job \(job.id)")) { try await fixture.store.cancel(jobID: job.id, workspaceID: theirs) }
+        await #expect(throws: SeekError.notFound("Job \(job.id)")) { try await fixture.cancel(job.id, in: theirs) }
     }
 
-    @Test("an Idempotency-Key replays its job for the same request and refuses another")
-    func idempotency() async throws {
-        let fixture = try StoreFixture()
+    @Test("an Idempotency-Key replays its job for the same request and refuses another", arguments: StoreKind.allCases)
+    func idempotency(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         let claim = IdempotencyClaim(key: "order-1", fingerprint: "aaa")
         let first = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: claim))
@@ -200,22 +175,9 @@ struct SQLiteStoreTests {
         }
     }
 
-    @Test("ledger entries are immutable")
-    func immutableLedger() async throws {
-        let fixture = try StoreFixture()
-        let workspaceID = try await fixture.workspace(credits: 10)
-        await #expect(throws: DatabaseError.self) {
-            try await fixture.store.pool.write { try $0.execute(sql: "UPDATE ledger_entries SET amount = 1000") }
-        }
-        await #expect(throws: DatabaseError.self) {
-            try await fixture.store.pool.write { try $0.execute(sql: "DELETE FROM ledger_entries") }
-        }
-        #expect(try await fixture.checkedBalance(workspaceID).balance == 10)
-    }
-
-    @Test("keys: a revoked key stops at once; the last key cannot be revoked")
-    func keys() async throws {
-        let fixture = try StoreFixture()
+    @Test("keys: a revoked key stops at once; the last key cannot be revoked", arguments: StoreKind.allCases)
+    func keys(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let created = try await fixture.store.createWorkspace(NewWorkspace(name: "k", plan: .free))
         #expect(created.workspace.credits.balance == 100, "a free workspace starts with its monthly grant")
         let workspaceID = created.workspace.id
@@ -230,9 +192,9 @@ struct SQLiteStoreTests {
         #expect(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(second.key))?.workspaceID == workspaceID)
     }
 
-    @Test("the ledger pages newest first with a cursor")
-    func ledgerPages() async throws {
-        let fixture = try StoreFixture()
+    @Test("the ledger pages newest first with a cursor", arguments: StoreKind.allCases)
+    func ledgerPages(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         for amount in 1...5 { _ = try await fixture.store.addCredits(workspaceID: workspaceID, type: .topup, amount: amount) }
         let first = try await fixture.store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 4))
@@ -243,9 +205,9 @@ struct SQLiteStoreTests {
         #expect(try await fixture.checkedBalance(workspaceID).balance == 25)
     }
 
-    @Test("a workspace is made with a webhook secret; rotation keeps the old one signing, across restarts")
-    func webhookSecrets() async throws {
-        let fixture = try StoreFixture()
+    @Test("a workspace is made with a webhook secret; rotation keeps the old one signing, across restarts", arguments: StoreKind.allCases)
+    func webhookSecrets(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 1)
         let first = try await fixture.store.webhookSecrets(workspaceID: workspaceID)
         #expect(first.previous == nil)
@@ -254,74 +216,27 @@ struct SQLiteStoreTests {
         #expect(rotated.current != first.current)
         #expect(rotated.previous == first.current)
         #expect(rotated.signing(at: Date()) == [rotated.current, first.current])
-        let reopened = try SQLiteStore(directory: fixture.directory)
+        let reopened = try fixture.another()
         #expect(try await reopened.webhookSecrets(workspaceID: workspaceID) == rotated)
     }
 
-    @Test("a job with a webhook enters the outbox in the commit that makes it terminal; one without does not")
-    func webhookOutbox() async throws {
-        let fixture = try StoreFixture()
-        let workspaceID = try await fixture.workspace(credits: 10)
-        let hooked = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/h", "q": 1])).job
-        _ = try await fixture.store.submit(try fixture.submission(workspaceID))
-        let cancelled = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/c"])).job
-        #expect(try await fixture.store.cancel(jobID: cancelled.id, workspaceID: workspaceID).webhook?.state == .pending)
-        #expect(
-            try await fixture.store.job(id: hooked.id, workspaceID: workspaceID)?.webhook
-                == WebhookStatus(
-                    url: "https://example.com/h",
-                    state: .pending,
-                    attempts: 0
-                )
-        )
-        let before = try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries") }
-        #expect(before == 1, "only the cancelled job is terminal so far")
-        for job in try await fixture.store.claim(limit: 2, runnerID: "r", leaseSeconds: 30) {
-            #expect(
-                try await fixture.store.finish(
-                    job,
-                    runnerID: "r",
-                    outcome: .completed(
-                        .object(job.input),
-                        files: [],
-                        cost: .init(runCredits: 1, infraCredits: 0)
-                    ),
-                    finishedAt: Date()
-                )
-            )
-        }
-        let rows = try await fixture.store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, job_id, event, payload, state, attempts FROM webhook_deliveries ORDER BY seq")
-        }
-        #expect(rows.map { $0["job_id"] as String } == [cancelled.id, hooked.id])
-        #expect(rows.map { $0["event"] as String } == ["job.cancelled", "job.completed"])
-        #expect(rows.allSatisfy { IDKind.whd.matches($0["id"]) && $0["state"] == "pending" && $0["attempts"] == 0 })
-        let payload = try JSONParser.parse(rows[1]["payload"] as String)
-        #expect(payload["event"] == "job.completed")
-        #expect(payload["job_uuid"] == .string(hooked.id))
-        #expect(payload["status"] == "completed")
-        #expect(payload["result"]?["data"] == ["q": 1])
-        #expect(payload["error"] == .null)
-        #expect(payload["cost_credits"] == 1)
-        #expect(payload["fired_at"]?.stringValue?.hasSuffix("Z") == true)
-        #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: workspaceID) == [])
-        #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: try await fixture.workspace(credits: 1)) == nil)
-    }
-
-    @Test("claiming a delivery hides it until its attempt is logged; a retry waits; a restart makes claimed ones due again")
-    func webhookClaims() async throws {
-        let fixture = try StoreFixture()
+    @Test(
+        "claiming a delivery hides it until its attempt is logged; a retry waits; a restart makes claimed ones due again",
+        arguments: StoreKind.allCases
+    )
+    func webhookClaims(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         let job = try await fixture.jobWithWebhook(workspaceID, url: "https://example.com/h")
         let now = Date()
-        let claimed = try await fixture.store.claimDueWebhooks(now: now, limit: 10, leaseSeconds: 40)
+        let claimed = try await fixture.store.claimDueWebhooks(now: now, limit: 10, claimant: "sender", leaseSeconds: 40)
         let delivery = try #require(claimed.first)
         #expect(claimed.count == 1)
         #expect(delivery.jobID == job.id && delivery.url == "https://example.com/h" && delivery.event == "job.cancelled")
         #expect(delivery.attemptsMade == 0)
         #expect(delivery.secrets == (try await fixture.store.webhookSecrets(workspaceID: workspaceID)))
         #expect(try JSONParser.parse(delivery.payload)["job_uuid"] == .string(job.id))
-        #expect(try await fixture.store.claimDueWebhooks(now: now, limit: 10, leaseSeconds: 40).isEmpty, "claimed twice")
+        #expect(try await fixture.store.claimDueWebhooks(now: now, limit: 10, claimant: "sender", leaseSeconds: 40).isEmpty, "claimed twice")
         #expect(try await fixture.store.pendingWebhookCount() == 1)
 
         let retryAt = now.addingTimeInterval(5)
@@ -331,15 +246,15 @@ struct SQLiteStoreTests {
             next: .retry(at: retryAt)
         )
         #expect(try await fixture.store.nextWebhookDue()?.timeIntervalSince(retryAt).magnitude ?? 1 < 0.002)
-        #expect(try await fixture.store.claimDueWebhooks(now: now.addingTimeInterval(4.9), limit: 10, leaseSeconds: 40).isEmpty)
-        let retried = try await fixture.store.claimDueWebhooks(now: retryAt, limit: 10, leaseSeconds: 40)
+        #expect(try await fixture.store.claimDueWebhooks(now: now.addingTimeInterval(4.9), limit: 10, claimant: "sender", leaseSeconds: 40).isEmpty)
+        let retried = try await fixture.store.claimDueWebhooks(now: retryAt, limit: 10, claimant: "sender", leaseSeconds: 40)
         #expect(retried.map(\.id) == [delivery.id], "a retry keeps its webhook-id")
         #expect(retried.first?.attemptsMade == 1)
         #expect(try await fixture.store.job(id: job.id, workspaceID: workspaceID)?.webhook?.state == .pending)
 
         // The process dies mid-attempt: on restart the claimed delivery is due again, same id.
-        #expect(try await fixture.store.releaseWebhookClaims() == 1)
-        let again = try await fixture.store.claimDueWebhooks(now: Date(), limit: 10, leaseSeconds: 40)
+        #expect(try await fixture.store.releaseWebhookClaims(of: "sender") == 1)
+        let again = try await fixture.store.claimDueWebhooks(now: Date(), limit: 10, claimant: "sender", leaseSeconds: 40)
         #expect(again.map(\.id) == [delivery.id])
         try await fixture.store.recordWebhookAttempt(
             deliveryID: delivery.id,
@@ -357,28 +272,81 @@ struct SQLiteStoreTests {
         #expect(try await fixture.store.webhookAttempts(jobID: job.id, workspaceID: workspaceID)?.map(\.statusCode) == [500, 204])
         #expect(try await fixture.store.pendingWebhookCount() == 0)
         #expect(try await fixture.store.nextWebhookDue() == nil)
-        #expect(try await fixture.store.releaseWebhookClaims() == 0)
+        #expect(try await fixture.store.releaseWebhookClaims(of: "sender") == 0)
     }
 
-    @Test("due deliveries are claimed oldest first, at most the limit")
-    func webhookClaimOrder() async throws {
-        let fixture = try StoreFixture()
+    @Test("due deliveries are claimed oldest first, at most the limit", arguments: StoreKind.allCases)
+    func webhookClaimOrder(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         var jobs: [String] = []
         for index in 0..<3 { jobs.append(try await fixture.jobWithWebhook(workspaceID, url: "https://example.com/\(index)").id) }
         let later = Date().addingTimeInterval(1)
-        let first = try await fixture.store.claimDueWebhooks(now: later, limit: 2, leaseSeconds: 40)
-        let second = try await fixture.store.claimDueWebhooks(now: later, limit: 2, leaseSeconds: 40)
+        let first = try await fixture.store.claimDueWebhooks(now: later, limit: 2, claimant: "sender", leaseSeconds: 40)
+        let second = try await fixture.store.claimDueWebhooks(now: later, limit: 2, claimant: "sender", leaseSeconds: 40)
         #expect(first.map(\.jobID) == Array(jobs.prefix(2)))
         #expect(second.map(\.jobID) == [jobs[2]])
     }
 }
 
-@Suite("Plans, credit lines and usage in the SQLite store")
+/// A clock the test moves by hand.
+final class ManualClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    var now: ContinuousClock.Instant { instant.withLock { $0 } }
+    func advance(_ duration: Duration) { instant.withLock { $0 += duration } }
+}
+
+@Suite("Store contract: two processes on one database")
+struct SharedDatabaseTests {
+    @Test("a key revoked through one instance is refused by the other within a second; through itself at once", arguments: StoreKind.allCases)
+    func revocationCrossesProcesses(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
+        let other = try fixture.another()
+        let created = try await fixture.store.createWorkspace(NewWorkspace(name: "k", plan: .pro, startingCredits: 1))
+        let spare = try await fixture.store.createKey(workspaceID: created.workspace.id, name: "spare", scope: .full)
+        // A workspace keeps one key: this one stays.
+        _ = try await fixture.store.createKey(workspaceID: created.workspace.id, name: "kept", scope: .full)
+        let clock = ManualClock()
+        let here = APIKeyResolver(store: fixture.store, now: { clock.now })
+        let there = APIKeyResolver(store: other, now: { clock.now })
+        #expect(try await here.identity(forKey: created.apiKey) != nil)
+        #expect(try await there.identity(forKey: created.apiKey) != nil, "the other process caches the key")
+
+        #expect(try await here.identity(forKey: spare.key) != nil, "cached here before it is revoked")
+        _ = try await here.revoke(workspaceID: created.workspace.id, keyID: spare.record.id)
+        #expect(try await here.identity(forKey: spare.key) == nil, "revoked here: refused here at once")
+
+        let first = try #require(try await here.identity(forKey: created.apiKey))
+        _ = try await here.revoke(workspaceID: created.workspace.id, keyID: first.keyID)
+        clock.advance(.milliseconds(999))
+        #expect(try await there.identity(forKey: created.apiKey) != nil, "within the second the other may still use its cache")
+        clock.advance(.milliseconds(1))
+        #expect(try await there.identity(forKey: created.apiKey) == nil, "a second after, the other refuses it")
+    }
+
+    @Test("one Idempotency-Key used through two instances at once makes one job", arguments: StoreKind.allCases)
+    func idempotencyCrossesProcesses(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
+        let other = try fixture.another()
+        let workspaceID = try await fixture.workspace(credits: 100)
+        let submission = try fixture.submission(workspaceID, idempotency: IdempotencyClaim(key: "order-7", fingerprint: "f"))
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<20 {
+                let store = index.isMultiple(of: 2) ? fixture.store : other
+                group.addTask { try await store.submit(submission).job.id }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 1)
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 100, reserved: 1))
+    }
+}
+
+@Suite("Store contract: plans, credit lines and usage")
 struct PlanStoreTests {
-    @Test("a month opens once however many requests ask at its first moment; the balance stays the ledger's sum")
-    func monthOpensOnce() async throws {
-        let fixture = try StoreFixture()
+    @Test("a month opens once however many requests ask at its first moment; the balance stays the ledger's sum", arguments: StoreKind.allCases)
+    func monthOpensOnce(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let store = fixture.store
         let workspaceID = try await store.createWorkspace(NewWorkspace(name: "free", plan: .free)).workspace.id
         _ = try await store.addCredits(workspaceID: workspaceID, type: .topup, amount: 50)
@@ -402,9 +370,9 @@ struct PlanStoreTests {
         #expect(try await store.ledger(workspaceID: pro, filter: LedgerFilter()).items.count == 1)
     }
 
-    @Test("an enterprise credit line lets available credits go to −N and no further; plans bound what may be set")
-    func creditLines() async throws {
-        let fixture = try StoreFixture()
+    @Test("an enterprise credit line lets available credits go to −N and no further; plans bound what may be set", arguments: StoreKind.allCases)
+    func creditLines(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let store = fixture.store
         let workspaceID = try await store.createWorkspace(NewWorkspace(name: "big", plan: .enterprise, startingCredits: 0)).workspace.id
         await expectSeekError(.paymentRequired, "a job without credits") { _ = try await store.submit(try fixture.submission(workspaceID)) }
@@ -418,13 +386,8 @@ struct PlanStoreTests {
         #expect(updated.creditLine == 3 && updated.rateLimit == RateLimit(perSecond: 500, burst: 900))
         for _ in 0..<3 { _ = try await store.submit(try fixture.submission(workspaceID)) }
         await expectSeekError(.paymentRequired, "past the credit line") { _ = try await store.submit(try fixture.submission(workspaceID)) }
-        for job in try await store.claim(limit: 3, runnerID: "r", leaseSeconds: 30) {
-            _ = try await store.finish(
-                job,
-                runnerID: "r",
-                outcome: .completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0)),
-                finishedAt: Date()
-            )
+        for job in try await fixture.claim(3, by: "r", lease: 30) {
+            _ = try await fixture.finish(job, by: "r", .completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0)))
         }
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: -3, reserved: 0))
 
@@ -438,9 +401,9 @@ struct PlanStoreTests {
         #expect(moved.plan == .pro && moved.creditLine == 0 && moved.customRateLimit == nil, "a plan without allowances drops them")
     }
 
-    @Test("keys carry their scope and their workspace's limit into the identity")
-    func keyIdentity() async throws {
-        let fixture = try StoreFixture()
+    @Test("keys carry their scope and their workspace's limit into the identity", arguments: StoreKind.allCases)
+    func keyIdentity(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let workspaceID = try await fixture.store.createWorkspace(NewWorkspace(name: "f", plan: .free)).workspace.id
         let (record, key) = try await fixture.store.createKey(workspaceID: workspaceID, name: "ro", scope: .read)
         #expect(record.scope == .read)
@@ -449,25 +412,24 @@ struct PlanStoreTests {
         #expect(try await fixture.store.keys(workspaceID: workspaceID).map(\.scope) == [.full, .read])
     }
 
-    @Test("the ledger filters by time and type; usage sums charges per worker and per day")
-    func ledgerFiltersAndUsage() async throws {
-        let fixture = try StoreFixture()
+    @Test("the ledger filters by time and type; usage sums charges per worker and per day", arguments: StoreKind.allCases)
+    func ledgerFiltersAndUsage(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
         let store = fixture.store
         let workspaceID = try await fixture.workspace(credits: 100)
         let start = Date()
         for (worker, credits) in [("echo", 1), ("echo", 1), ("sleep", 3)] {
             _ = try await store.submit(try fixture.submission(workspaceID, worker: worker, credits: credits))
         }
-        for job in try await store.claim(limit: 3, runnerID: "r", leaseSeconds: 30) {
-            _ = try await store.finish(
+        for job in try await fixture.claim(3, by: "r", lease: 30) {
+            _ = try await fixture.finish(
                 job,
-                runnerID: "r",
-                outcome: .completed(
+                by: "r",
+                .completed(
                     .object([:]),
                     files: [],
                     cost: .init(runCredits: job.reservedCredits, infraCredits: 0)
-                ),
-                finishedAt: Date()
+                )
             )
         }
         let charges = try await store.ledger(workspaceID: workspaceID, filter: LedgerFilter(types: [.charge])).items
@@ -490,5 +452,94 @@ struct PlanStoreTests {
         #expect(usage.byWorker == [.init(key: "echo", credits: 2, jobs: 2), .init(key: "sleep", credits: 3, jobs: 1)])
         #expect(usage.byDay.count == 1 && usage.byDay.first?.credits == 5)
         #expect(try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date()).next).jobs == 0)
+    }
+}
+
+/// What only the SQLite store does: group commit, its triggers and its outbox rows.
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("concurrent writes share commits, and each answer comes after its commit")
+    func groupCommit() async throws {
+        let fixture = try StoreFixture()
+        let sqlite = try #require(fixture.store as? SQLiteStore)
+        let workspaceID = try await fixture.workspace(credits: 1000)
+        let before = sqlite.commitCount
+        let submission = try fixture.submission(workspaceID)
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<400 { group.addTask { try await fixture.store.submit(submission).job.id } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        let commits = sqlite.commitCount - before
+        #expect(ids.count == 400)
+        #expect(commits < 400, "400 writes took \(commits) commits")
+        // Every answered job is on disk: a second store on the same file sees all of them.
+        let reopened = try fixture.another()
+        let stored = try await reopened.jobs(workspaceID: workspaceID, filter: JobFilter(limit: 100))
+        #expect(stored.count == 100)
+        for id in ids { #expect(try await reopened.job(id: id, workspaceID: workspaceID) != nil) }
+    }
+
+    @Test("ledger entries are immutable")
+    func immutableLedger() async throws {
+        let fixture = try StoreFixture()
+        let sqlite = try #require(fixture.store as? SQLiteStore)
+        let workspaceID = try await fixture.workspace(credits: 10)
+        await #expect(throws: DatabaseError.self) {
+            try await sqlite.pool.write { try $0.execute(sql: "UPDATE ledger_entries SET amount = 1000") }
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await sqlite.pool.write { try $0.execute(sql: "DELETE FROM ledger_entries") }
+        }
+        #expect(try await fixture.checkedBalance(workspaceID).balance == 10)
+    }
+
+    @Test("a job with a webhook enters the outbox in the commit that makes it terminal; one without does not")
+    func webhookOutbox() async throws {
+        let fixture = try StoreFixture()
+        let sqlite = try #require(fixture.store as? SQLiteStore)
+        let workspaceID = try await fixture.workspace(credits: 10)
+        let hooked = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/h", "q": 1])).job
+        _ = try await fixture.store.submit(try fixture.submission(workspaceID))
+        let cancelled = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/c"])).job
+        #expect(try await fixture.cancel(cancelled.id, in: workspaceID).webhook?.state == .pending)
+        #expect(
+            try await fixture.store.job(id: hooked.id, workspaceID: workspaceID)?.webhook
+                == WebhookStatus(
+                    url: "https://example.com/h",
+                    state: .pending,
+                    attempts: 0
+                )
+        )
+        let before = try await sqlite.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries") }
+        #expect(before == 1, "only the cancelled job is terminal so far")
+        for job in try await fixture.claim(2, by: "r", lease: 30) {
+            #expect(
+                try await fixture.finish(
+                    job,
+                    by: "r",
+                    .completed(
+                        .object(job.input),
+                        files: [],
+                        cost: .init(runCredits: 1, infraCredits: 0)
+                    )
+                )
+            )
+        }
+        let rows = try await sqlite.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, job_id, event, payload, state, attempts FROM webhook_deliveries ORDER BY seq")
+        }
+        #expect(rows.map { $0["job_id"] as String } == [cancelled.id, hooked.id])
+        #expect(rows.map { $0["event"] as String } == ["job.cancelled", "job.completed"])
+        #expect(rows.allSatisfy { IDKind.whd.matches($0["id"]) && $0["state"] == "pending" && $0["attempts"] == 0 })
+        let payload = try JSONParser.parse(rows[1]["payload"] as String)
+        #expect(payload["event"] == "job.completed")
+        #expect(payload["job_uuid"] == .string(hooked.id))
+        #expect(payload["status"] == "completed")
+        #expect(payload["result"]?["data"] == ["q": 1])
+        #expect(payload["error"] == .null)
+        #expect(payload["cost_credits"] == 1)
+        #expect(payload["fired_at"]?.stringValue?.hasSuffix("Z") == true)
+        #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: workspaceID) == [])
+        #expect(try await fixture.store.webhookAttempts(jobID: hooked.id, workspaceID: try await fixture.workspace(credits: 1)) == nil)
     }
 }

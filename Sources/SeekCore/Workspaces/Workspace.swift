@@ -1,0 +1,128 @@
+import Foundation
+
+/// A tenant: its plan, its credits and what its plan lets it set for itself.
+public struct Workspace: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var plan: Plan
+    public var credits: CreditBalance
+    /// Set per workspace on a plan that allows it; otherwise the plan's.
+    public var customRateLimit: RateLimit?
+    /// How far below zero available credits may go (a plan that allows a credit line only).
+    public var creditLine: Int
+    public var createdAt: Date
+
+    public init(
+        id: String,
+        name: String,
+        plan: Plan,
+        credits: CreditBalance,
+        customRateLimit: RateLimit?,
+        creditLine: Int,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.plan = plan
+        self.credits = credits
+        self.customRateLimit = customRateLimit
+        self.creditLine = creditLine
+        self.createdAt = createdAt
+    }
+
+    /// The limit every key of the workspace gets.
+    public var rateLimit: RateLimit { plan.rateLimit(custom: customRateLimit) }
+
+    /// The workspace after `change`, refused where its plan does not allow it. A plan without an allowance
+    /// drops what the allowance gave, so limits and credit lines always match the plan.
+    public func applying(_ change: WorkspaceChange) throws(SeekError) -> Workspace {
+        var workspace = self
+        if let plan = change.plan { workspace.plan = plan }
+        if let limit = change.rateLimit {
+            guard workspace.plan.allowsCustomRateLimit else {
+                throw SeekError(
+                    .badRequest,
+                    "The \(workspace.plan.name) plan has fixed rate limits; only a plan that allows custom limits (enterprise) takes --rate and --burst."
+                )
+            }
+            guard limit.perSecond >= 1, limit.burst >= 1 else { throw SeekError(.badRequest, "--rate and --burst must be at least 1.") }
+            workspace.customRateLimit = limit
+        }
+        if let line = change.creditLine {
+            guard line >= 0 else { throw SeekError(.badRequest, "A credit line cannot be negative.") }
+            guard line == 0 || workspace.plan.allowsCreditLine else {
+                throw SeekError(.badRequest, "The \(workspace.plan.name) plan does not allow a credit line.")
+            }
+            workspace.creditLine = line
+        }
+        if !workspace.plan.allowsCustomRateLimit { workspace.customRateLimit = nil }
+        if !workspace.plan.allowsCreditLine { workspace.creditLine = 0 }
+        return workspace
+    }
+}
+
+extension Plan {
+    /// The limit a workspace's keys get: its own where the plan allows one, otherwise the plan's.
+    public func rateLimit(custom: RateLimit?) -> RateLimit {
+        guard allowsCustomRateLimit, let custom else { return rateLimit }
+        return custom
+    }
+}
+
+/// What `seek admin workspace update` changes; nil leaves a setting as it is.
+public struct WorkspaceChange: Sendable {
+    public var plan: Plan?
+    public var rateLimit: RateLimit?
+    public var creditLine: Int?
+
+    public init(plan: Plan? = nil, rateLimit: RateLimit? = nil, creditLine: Int? = nil) {
+        self.plan = plan
+        self.rateLimit = rateLimit
+        self.creditLine = creditLine
+    }
+}
+
+/// What `seek admin workspace create` asks for.
+public struct NewWorkspace: Sendable {
+    public var name: String
+    public var plan: Plan
+    /// Starting balance in place of the plan's first grant.
+    public var startingCredits: Int?
+
+    public init(name: String, plan: Plan, startingCredits: Int? = nil) {
+        self.name = name
+        self.plan = plan
+        self.startingCredits = startingCredits
+    }
+
+    /// The request with its name trimmed, refused if the name or the credits are out of bounds.
+    public func validated() throws(SeekError) -> NewWorkspace {
+        var checked = self
+        checked.name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !checked.name.isEmpty, checked.name.count <= 200 else { throw SeekError(.badRequest, "A workspace name is 1 to 200 characters.") }
+        if let credits = startingCredits, credits < 0 { throw SeekError(.badRequest, "Starting credits cannot be negative.") }
+        return checked
+    }
+
+    /// The credits the workspace starts with: the starting balance asked for, else the plan's grant.
+    public var firstCredits: Int { startingCredits ?? plan.monthlyGrant }
+}
+
+/// A new workspace and its first key, shown once.
+public struct CreatedWorkspace: Sendable {
+    public var workspace: Workspace
+    public var apiKey: String
+
+    public init(workspace: Workspace, apiKey: String) {
+        self.workspace = workspace
+        self.apiKey = apiKey
+    }
+}
+
+/// Credits added from outside the job flow: a monthly grant or a top-up.
+public enum CreditAddition {
+    public static func validate(type: LedgerEntryType, amount: Int) throws(SeekError) {
+        guard type == .grant || type == .topup else { throw SeekError(.badRequest, "Only grant and topup entries add credits.") }
+        guard amount > 0 else { throw SeekError(.badRequest, "The amount must be a positive number of credits.") }
+    }
+}
