@@ -83,6 +83,10 @@ let package = Package(
             dependencies: ["SeekCore", "SeekStore", "SeekTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
+            name: "SeekWorkersTests",
+            dependencies: ["SeekCore", "SeekWorkers", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "SeekRuntimeTests",
             dependencies: [
                 "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekTestSupport",

@@ -1,6 +1,7 @@
 import Foundation
 import SeekCore
 import SeekStore
+import Synchronization
 
 /// The one front door for jobs (the role of swift-jobs' `JobQueue` over its driver): every submit,
 /// cancel, claim, heartbeat and finish goes through here. It calls the store, renders a job's ending
@@ -10,6 +11,8 @@ public final class JobQueue: Sendable {
     public let store: any JobStore
     public let signals: JobSignals
     private let metrics: RuntimeMetrics
+    /// The runner of this process, while it takes jobs handed to it at submit.
+    private let local = Mutex<(any LocalDispatch)?>(nil)
 
     public init(store: any JobStore, signals: JobSignals = JobSignals(), metrics: RuntimeMetrics = .none) {
         self.store = store
@@ -20,11 +23,31 @@ public final class JobQueue: Sendable {
     // MARK: Callers
 
     /// Stores a job with its credits reserved, or replays the job of an earlier use of its Idempotency-Key.
+    /// When this process's runner has a free slot and nothing claimable waits, the job is handed to that slot
+    /// in the same commit: it needs no claim of its own.
     public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
-        let result = try await store.submit(submission)
-        if case .created = result {
+        var submission = submission
+        let runner = local.withLock { $0 }
+        let slot = runner?.holdSlot(for: submission.workerID) == true ? runner : nil
+        if let slot { submission.handOff = Lease(claimant: slot.claimant, seconds: slot.leaseSeconds) }
+        let result: SubmitResult
+        do {
+            result = try await store.submit(submission)
+        } catch {
+            slot?.releaseSlot()
+            throw error
+        }
+        switch result {
+        case let .created(job):
             metrics.jobEntered(.queued)
-            signals.work.ring()
+            if let slot, job.status == .running {
+                slot.run(ClaimedJob(handedOff: job))
+            } else {
+                slot?.releaseSlot()
+                queued()
+            }
+        case .replayed:
+            slot?.releaseSlot()
         }
         return result
     }
@@ -59,33 +82,52 @@ public final class JobQueue: Sendable {
         try await store.renewLeases(jobIDs: jobIDs, claimant: claimant, leaseSeconds: leaseSeconds)
     }
 
-    /// Ends a run. False if the run had lost its lease, so another run owns the job and nothing changed.
-    public func finish(_ job: ClaimedJob, claimant: String, outcome: JobOutcome, runSeconds: Double) async throws -> Bool {
+    /// Ends a run, and claims what `thenClaim` asks for the freed slot in the same commit. Not recorded if the
+    /// run had lost its lease: another run owns the job and it is left as it is.
+    public func finish(
+        _ job: ClaimedJob,
+        claimant: String,
+        outcome: JobOutcome,
+        runSeconds: Double,
+        thenClaim: ClaimRequest? = nil
+    ) async throws -> FinishResult {
         let ending = JobEnding(jobID: job.id, outcome: outcome, at: Date())
-        guard try await store.finish(job, claimant: claimant, ending: ending) else { return false }
+        let result = try await store.finish(job, claimant: claimant, ending: ending, thenClaim: thenClaim)
+        guard result.recorded else { return result }
         metrics.jobRan(workerID: job.workerID, seconds: runSeconds)
         ended(jobID: job.id, status: ending.status, hasWebhook: job.webhookURL != nil)
-        return true
+        return result
     }
 
     /// Gives a claimed job back to the queue unfinished.
     public func returnToQueue(_ job: ClaimedJob, claimant: String) async throws {
         try await store.returnToQueue(job, claimant: claimant)
-        signals.work.ring()
+        queued()
     }
 
     /// A claimant that restarted gives back every job it held; nothing else is touched.
     public func releaseClaims(of claimant: String) async throws -> Int {
         let released = try await store.releaseClaims(of: claimant)
-        if released > 0 { signals.work.ring() }
+        if released > 0 { queued() }
         return released
     }
 
     /// Jobs whose runner vanished (lease expired) go back to the queue, whoever held them.
     public func requeueExpiredLeases(before cutoff: Date) async throws -> Int {
         let requeued = try await store.requeueExpiredLeases(before: cutoff)
-        if requeued > 0 { signals.work.ring() }
+        if requeued > 0 { queued() }
         return requeued
+    }
+
+    /// This process's runner takes jobs at submit while it is attached (from its start to its shutdown).
+    public func attach(_ runner: (any LocalDispatch)?) {
+        local.withLock { $0 = runner }
+    }
+
+    /// Jobs entered the queue without a slot: claims are due.
+    private func queued() {
+        local.withLock { $0 }?.jobsQueued()
+        signals.work.ring()
     }
 
     private func ended(jobID: String, status: JobStatus, hasWebhook: Bool) {
@@ -93,4 +135,18 @@ public final class JobQueue: Sendable {
         if hasWebhook { signals.webhooks.ring() }
         signals.endings.notify(jobID)
     }
+}
+
+/// A runner in this process that takes a job the moment it is stored, with no claim of its own.
+public protocol LocalDispatch: Sendable {
+    var claimant: String { get }
+    var leaseSeconds: Double { get }
+    /// Holds a free slot for a job of `workerID` if one is free and nothing claimable waits in the queue (so
+    /// that a new job never overtakes waiting ones). A held slot is then either run or released.
+    func holdSlot(for workerID: String) -> Bool
+    /// The held slot runs `job`, which the store has claimed for it.
+    func run(_ job: ClaimedJob)
+    func releaseSlot()
+    /// Jobs entered the queue without a slot (or went back to it): claims are due.
+    func jobsQueued()
 }

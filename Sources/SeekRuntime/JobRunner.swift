@@ -6,21 +6,40 @@ import SeekWorkers
 import ServiceLifecycle
 import Synchronization
 
-/// Claims queued jobs of the workers this node runs and runs them: up to `concurrency` at once, each
-/// under its deadline, with its lease renewed while it runs. At start it releases what it held before a
-/// restart (its claimant id outlives the process). On graceful shutdown it stops claiming, lets running
-/// jobs finish within the grace period, and gives any still running back to the queue.
-public final class JobRunner: Service {
+/// Runs jobs of the workers this node has: up to `concurrency` at once, each under its deadline, with its
+/// lease renewed while it runs. Jobs reach a slot three ways, and a busy runner makes no claim of its own:
+/// handed to a free slot in the commit that stores them (`LocalDispatch`), claimed for the slot a run frees
+/// in the commit that finishes it, or claimed by the dispatch loop when a slot is free and work waits.
+/// At start it releases what its claimant held before a restart. On graceful shutdown it stops taking
+/// jobs, lets running ones finish within the grace period, and gives any still running back to the queue.
+public final class JobRunner: Service, LocalDispatch {
+    private struct Slots {
+        var running: [String: ClaimedJob] = [:]
+        /// Held for a submit that is being committed.
+        var held = 0
+        /// Handed off and not yet started by the dispatch loop.
+        var handed: [ClaimedJob] = []
+        /// Claimable jobs may wait in the queue; while they may, no job is handed off past them.
+        var backlog = true
+        /// Moves whenever jobs enter the queue, so that a claim that found it empty knows it still is.
+        var queuedGeneration: UInt64 = 0
+        var accepting = false
+
+        func free(of concurrency: Int) -> Int { concurrency - running.count - held - handed.count }
+    }
+
     private let queue: JobQueue
     private let registry: WorkerRegistry
     private let files: any FileStore
     private let configuration: RunnerConfiguration
     private let observer: RunnerObserver
     private let logger: Logger
+    private let deadlines = DeadlineTimer()
     /// Whose leases this runner's are.
     public var claimant: String { configuration.claimant }
+    public var leaseSeconds: Double { configuration.leaseSeconds }
 
-    private let inFlight = Mutex<[String: ClaimedJob]>([:])
+    private let slots = Mutex(Slots())
     private let stopping = Atomic<Bool>(false)
 
     public init(
@@ -42,13 +61,17 @@ public final class JobRunner: Service {
     public func run() async throws {
         let released = try await queue.releaseClaims(of: claimant)
         if released > 0 { logger.warning("Requeued the jobs this runner held before it restarted", metadata: ["count": "\(released)"]) }
+        slots.withLock { $0.accepting = true }
+        queue.attach(self)
+        defer { queue.attach(nil) }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.heartbeat() }
+                group.addTask { await self.deadlines.run() }
                 await self.dispatch(into: &group)
                 self.logger.notice(
                     "Runner stopped claiming; draining running jobs",
-                    metadata: ["running": "\(self.inFlight.withLock { $0.count })"]
+                    metadata: ["running": "\(self.slots.withLock { $0.running.count })"]
                 )
                 self.observer.claimingStopped()
                 // No more claims. Running jobs get the grace period, then are handed back.
@@ -61,18 +84,57 @@ public final class JobRunner: Service {
             }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .sequentiallyConsistent)
+            self.queue.attach(nil)
+            self.slots.withLock { $0.accepting = false }
             self.queue.signals.work.ring()
         }
     }
 
     private var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) || Task.isCancelled }
 
-    /// The claim loop: fill free slots, then sleep until something changes.
+    // MARK: LocalDispatch
+
+    public func holdSlot(for workerID: String) -> Bool {
+        guard registry[workerID] != nil else { return false }
+        return slots.withLock { slots in
+            guard slots.accepting, !slots.backlog, slots.free(of: configuration.concurrency) > 0 else { return false }
+            slots.held += 1
+            return true
+        }
+    }
+
+    public func run(_ job: ClaimedJob) {
+        slots.withLock { slots in
+            slots.held -= 1
+            slots.handed.append(job)
+        }
+        queue.signals.work.ring()
+    }
+
+    public func releaseSlot() {
+        slots.withLock { $0.held -= 1 }
+    }
+
+    public func jobsQueued() {
+        slots.withLock { slots in
+            slots.backlog = true
+            slots.queuedGeneration &+= 1
+        }
+    }
+
+    // MARK: Dispatch
+
+    /// The dispatch loop: start handed-off jobs; claim when a slot is free and work may wait (or the poll
+    /// interval passed, for work this process was not told about); then sleep until something changes.
     private func dispatch(into group: inout TaskGroup<Void>) async {
+        let clock = ContinuousClock()
+        var lastClaim = clock.now - configuration.pollInterval
         while !isStopping {
-            let free = configuration.concurrency - inFlight.withLock { $0.count }
+            startHanded(into: &group)
+            let (free, backlog, generation) = slots.withLock { ($0.free(of: configuration.concurrency), $0.backlog, $0.queuedGeneration) }
             var claimedAll = false
-            if free > 0 {
+            if free > 0, backlog || clock.now - lastClaim >= configuration.pollInterval {
+                lastClaim = clock.now
                 do {
                     let claimed = try await queue.claim(
                         workers: registry.ids,
@@ -81,8 +143,9 @@ public final class JobRunner: Service {
                         leaseSeconds: configuration.leaseSeconds
                     )
                     claimedAll = claimed.count == free
+                    noteClaim(found: claimed.count, of: free, since: generation)
                     for job in claimed {
-                        inFlight.withLock { $0[job.id] = job }
+                        slots.withLock { _ = $0.running.updateValue(job, forKey: job.id) }
                         group.addTask { await self.execute(job) }
                     }
                 } catch {
@@ -90,42 +153,101 @@ public final class JobRunner: Service {
                 }
             }
             // A full claim means more may be waiting: loop at once if a slot is free again.
-            if claimedAll, configuration.concurrency - inFlight.withLock({ $0.count }) > 0 { continue }
-            // The timeout finds work this process was not told about (other processes, expired leases).
+            if claimedAll, slots.withLock({ $0.free(of: configuration.concurrency) }) > 0 { continue }
             await queue.signals.work.wait(timeout: configuration.pollInterval)
+        }
+        // Jobs handed off just before the shutdown are claimed: run them within the grace period.
+        startHanded(into: &group)
+    }
+
+    private func startHanded(into group: inout TaskGroup<Void>) {
+        let handed = slots.withLock { slots in
+            defer { slots.handed.removeAll() }
+            for job in slots.handed { slots.running[job.id] = job }
+            return slots.handed
+        }
+        for job in handed { group.addTask { await self.execute(job) } }
+    }
+
+    /// A claim that found fewer jobs than it asked for emptied the queue, unless jobs entered it since.
+    private func noteClaim(found: Int, of limit: Int, since generation: UInt64) {
+        slots.withLock { slots in
+            if found == limit {
+                slots.backlog = true
+            } else if slots.queuedGeneration == generation {
+                slots.backlog = false
+            }
         }
     }
 
-    /// Runs one claimed job to an outcome and records it.
-    private func execute(_ job: ClaimedJob) async {
-        defer {
-            inFlight.withLock { _ = $0.removeValue(forKey: job.id) }
-            queue.signals.work.ring()
+    /// Runs a job, then the jobs its finish claimed for the slot, until a finish claims none.
+    private func execute(_ first: ClaimedJob) async {
+        var next: ClaimedJob? = first
+        while let job = next {
+            let generation = slots.withLock { $0.queuedGeneration }
+            let (claimed, askedForNext) = await runAndRecord(job)
+            next = claimed.first
+            slots.withLock { slots in
+                slots.running.removeValue(forKey: job.id)
+                if let next { slots.running[next.id] = next }
+            }
+            if askedForNext { noteClaim(found: claimed.count, of: 1, since: generation) }
         }
+        queue.signals.work.ring()
+    }
+
+    /// Runs one job to an outcome and records it; returns the jobs claimed in the same commit, and whether
+    /// the finish asked for one (not once the runner is stopping).
+    private func runAndRecord(_ job: ClaimedJob) async -> (next: [ClaimedJob], askedForNext: Bool) {
         let clock = ContinuousClock()
         let started = clock.now
-        guard let entry = registry[job.workerID] else {
+        let outcome: JobOutcome
+        if let entry = registry[job.workerID] {
+            guard let ran = await run(job, entry, started: started) else { return ([], false) }
+            outcome = ran
+        } else {
             // Claims name this node's workers, so only a worker removed since the claim lands here.
-            let failure = JobFailure(code: "worker_unavailable", message: "Worker \(job.workerID) is not available on this node.")
-            await record(job, .failed(failure), runSeconds: 0)
-            return
+            outcome = .failed(JobFailure(code: "worker_unavailable", message: "Worker \(job.workerID) is not available on this node."))
         }
+        // Decided after the run: a runner told to stop while the job ran claims nothing more.
+        let request = isStopping ? nil : ClaimRequest(workers: registry.ids, limit: 1, leaseSeconds: configuration.leaseSeconds)
+        let result = await retryingStoreWrite("Recording a job's outcome", metadata: ["job": "\(job.id)"], logger: logger) {
+            try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: (clock.now - started).seconds, thenClaim: request)
+        }
+        return (result?.next ?? [], request != nil)
+    }
+
+    /// The worker's run under the job's deadline, as an outcome; nil if the run was cancelled by a shutdown
+    /// past its grace period (the job goes back to the queue unfinished).
+    private func run(_ job: ClaimedJob, _ entry: WorkerRegistry.Entry, started: ContinuousClock.Instant) async -> JobOutcome? {
         var logger = self.logger
         logger[metadataKey: "job_id"] = .string(job.id)
         logger[metadataKey: "worker"] = .string(job.workerID)
         let report = WorkerReport()
+        let deadline = started + .seconds(job.deadlineSeconds)
         let context = WorkerContext(
             jobID: job.id,
             attempt: job.attempt,
-            deadline: started + .seconds(job.deadlineSeconds),
+            deadline: deadline,
             logger: logger,
             files: StoredResultFiles(store: files),
             report: report
         )
-        let outcome: JobOutcome
+        let work = Task { try await entry.worker.run(job.input, context: context) }
+        let expired = Expiry()
+        let timer = deadlines.schedule(at: deadline) {
+            expired.mark()
+            work.cancel()
+        }
+        defer { deadlines.cancel(timer) }
         do {
-            var result = try await withDeadline(.seconds(job.deadlineSeconds)) { try await entry.worker.run(job.input, context: context) }
-            let elapsed = clock.now - started
+            var result = try await withTaskCancellationHandler {
+                try await work.value
+            } onCancel: {
+                work.cancel()
+            }
+            // A worker that ignores cancellation and returns after its deadline still timed out.
+            guard !expired.happened else { return .timeout(.timedOut(after: job.deadlineSeconds)) }
             let totals = report.current
             if !totals.warnings.isEmpty {
                 let earlier = result.meta["warnings"]?.arrayValue ?? []
@@ -133,27 +255,19 @@ public final class JobRunner: Service {
             }
             let cost = entry.manifest.pricing.cost(
                 events: totals.events,
-                durationMs: Int(elapsed.milliseconds),
+                durationMs: Int((ContinuousClock.now - started).milliseconds),
                 reserved: job.reservedCredits
             )
-            outcome = .completed(result, files: totals.files, cost: cost)
-        } catch is DeadlineExceeded {
-            outcome = .timeout(.timedOut(after: job.deadlineSeconds))
+            return .completed(result, files: totals.files, cost: cost)
+        } catch  where expired.happened {
+            return .timeout(.timedOut(after: job.deadlineSeconds))
         } catch let failure as WorkerFailure {
-            outcome = .failed(JobFailure(code: failure.code, message: failure.message))
+            return .failed(JobFailure(code: failure.code, message: failure.message))
         } catch is CancellationError {
-            // Shutdown ran out of grace: the job goes back to the queue unfinished.
-            return
+            return nil
         } catch {
             logger.warning("Worker threw", metadata: ["error": "\(error)"])
-            outcome = .failed(JobFailure(code: "worker_error", message: "The worker stopped with an unexpected error."))
-        }
-        await record(job, outcome, runSeconds: (clock.now - started).seconds)
-    }
-
-    private func record(_ job: ClaimedJob, _ outcome: JobOutcome, runSeconds: Double) async {
-        _ = await retryingStoreWrite("Recording a job's outcome", metadata: ["job": "\(job.id)"], logger: logger) {
-            try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: runSeconds)
+            return .failed(JobFailure(code: "worker_error", message: "The worker stopped with an unexpected error."))
         }
     }
 
@@ -161,7 +275,7 @@ public final class JobRunner: Service {
     private func heartbeat() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(configuration.leaseSeconds / 3))
-            let ids = inFlight.withLock { Array($0.keys) }
+            let ids = slots.withLock { Array($0.running.keys) }
             do {
                 try await queue.heartbeat(jobIDs: ids, claimant: claimant, leaseSeconds: configuration.leaseSeconds)
             } catch {
@@ -171,20 +285,30 @@ public final class JobRunner: Service {
     }
 
     private func waitForInFlight() async {
-        while inFlight.withLock({ !$0.isEmpty }) {
+        while slots.withLock({ !$0.running.isEmpty || !$0.handed.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
     /// Past the grace period: hand every unfinished job back so another run picks it up.
     private func returnUnfinished() async {
-        let unfinished = inFlight.withLock { Array($0.values) }
+        let unfinished = slots.withLock { Array($0.running.values) + $0.handed }
         for job in unfinished {
             try? await queue.returnToQueue(job, claimant: claimant)
             logger.warning("Returned an unfinished job to the queue at shutdown", metadata: ["job": "\(job.id)"])
         }
-        inFlight.withLock { $0.removeAll() }
+        slots.withLock { slots in
+            slots.running.removeAll()
+            slots.handed.removeAll()
+        }
     }
+}
+
+/// Set once by the deadline timer when a run's deadline passed.
+private final class Expiry: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func mark() { flag.store(true, ordering: .sequentiallyConsistent) }
+    var happened: Bool { flag.load(ordering: .sequentiallyConsistent) }
 }
 
 /// A worker's files go to the node's file store.

@@ -5,7 +5,8 @@ import SeekCore
 /// implementation only persists. A claimant is whoever holds leases: a node's in-process runner, later a
 /// remote runner, named so that its restart can release exactly what it held.
 public protocol JobStore: Sendable {
-    /// Stores a job and reserves its credits in one commit (402 if short). An `Idempotency-Key` used before
+    /// Stores a job and reserves its credits in one commit (402 if short); with `handOff`, the job is stored
+    /// running under that lease, claimed in the commit that queues it. An `Idempotency-Key` used before
     /// within `Idempotency.window` replays its job, decided inside the commit, so that two submits with one
     /// key through any number of processes make one job.
     func submit(_ submission: JobSubmission) async throws -> SubmitResult
@@ -18,9 +19,10 @@ public protocol JobStore: Sendable {
     func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob]
     /// Extends the leases of jobs `claimant` still runs.
     func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws
-    /// Ends a run as `ending` says and settles the credits in one commit. False if the run had lost its lease
-    /// (the job was requeued), in which case nothing changes.
-    func finish(_ job: ClaimedJob, claimant: String, ending: JobEnding) async throws -> Bool
+    /// Ends a run as `ending` says and settles the credits in one commit; in the same commit, claims what
+    /// `thenClaim` asks for the slot the run frees. Not recorded if the run had lost its lease (the job was
+    /// requeued), in which case the job is left as it is.
+    func finish(_ job: ClaimedJob, claimant: String, ending: JobEnding, thenClaim: ClaimRequest?) async throws -> FinishResult
     /// Gives a claimed job back to the queue unfinished (a runner shutting down past its grace period).
     func returnToQueue(_ job: ClaimedJob, claimant: String) async throws
     /// Returns every job `claimant` holds to the queue: it restarted, so none of them is running any more.
@@ -39,6 +41,8 @@ public struct JobSubmission: Sendable {
     public var plan: JobPlan
     public var billingMode: BillingMode
     public var idempotency: IdempotencyClaim?
+    /// A free slot of an in-process runner that takes the job in the commit that stores it.
+    public var handOff: Lease?
 
     public init(
         workspaceID: String,
@@ -46,7 +50,8 @@ public struct JobSubmission: Sendable {
         request: JobRequest,
         plan: JobPlan,
         billingMode: BillingMode,
-        idempotency: IdempotencyClaim?
+        idempotency: IdempotencyClaim?,
+        handOff: Lease? = nil
     ) {
         self.workspaceID = workspaceID
         self.workerID = workerID
@@ -54,6 +59,7 @@ public struct JobSubmission: Sendable {
         self.plan = plan
         self.billingMode = billingMode
         self.idempotency = idempotency
+        self.handOff = handOff
     }
 }
 
@@ -115,5 +121,59 @@ public struct JobFilter: Sendable {
         self.status = status
         self.workerID = workerID
         self.limit = limit
+    }
+}
+
+/// Who holds a claimed job, and for how long without a heartbeat.
+public struct Lease: Sendable, Equatable {
+    public var claimant: String
+    public var seconds: Double
+
+    public init(claimant: String, seconds: Double) {
+        self.claimant = claimant
+        self.seconds = seconds
+    }
+}
+
+/// Which queued jobs a claim takes: up to `limit` of `workers`, highest priority first, FIFO within one.
+public struct ClaimRequest: Sendable, Equatable {
+    public var workers: [String]
+    public var limit: Int
+    public var leaseSeconds: Double
+
+    public init(workers: [String], limit: Int, leaseSeconds: Double) {
+        self.workers = workers
+        self.limit = limit
+        self.leaseSeconds = leaseSeconds
+    }
+
+    var isEmpty: Bool { limit <= 0 || workers.isEmpty }
+}
+
+/// How a finish went: whether the run's outcome was recorded, and the jobs claimed in its commit.
+public struct FinishResult: Sendable, Equatable {
+    public var recorded: Bool
+    public var next: [ClaimedJob]
+
+    public init(recorded: Bool, next: [ClaimedJob]) {
+        self.recorded = recorded
+        self.next = next
+    }
+}
+
+extension ClaimedJob {
+    /// A job handed off in the commit that stored it (`JobSubmission.handOff`), as its runner needs it.
+    public init(handedOff job: Job) {
+        self.init(
+            id: job.id,
+            workspaceID: job.workspaceID,
+            workerID: job.workerID,
+            input: job.input,
+            deadlineSeconds: job.timeoutSeconds,
+            reservedCredits: job.costEstimateCredits,
+            attempt: job.attempts,
+            startedAt: job.startedAt ?? job.createdAt,
+            webhookURL: job.webhookURL
+        )
     }
 }

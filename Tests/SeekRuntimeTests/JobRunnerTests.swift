@@ -92,6 +92,40 @@ struct RecordingWorker: Worker {
     }
 }
 
+/// Counts the claims a runner makes in commits of their own.
+final class ClaimCounter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+/// A job store that counts `claim` calls and passes everything on.
+struct CountingJobStore: JobStore {
+    let base: any JobStore
+    let claims: ClaimCounter
+
+    func submit(_ submission: JobSubmission) async throws -> SubmitResult { try await base.submit(submission) }
+    func job(id: String, workspaceID: String) async throws -> Job? { try await base.job(id: id, workspaceID: workspaceID) }
+    func jobs(workspaceID: String, filter: JobFilter) async throws -> [Job] { try await base.jobs(workspaceID: workspaceID, filter: filter) }
+    func cancel(jobID: String, workspaceID: String, ending: JobEnding) async throws -> Job {
+        try await base.cancel(jobID: jobID, workspaceID: workspaceID, ending: ending)
+    }
+    func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
+        claims.add()
+        return try await base.claim(workers: workers, limit: limit, claimant: claimant, leaseSeconds: leaseSeconds)
+    }
+    func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws {
+        try await base.renewLeases(jobIDs: jobIDs, claimant: claimant, leaseSeconds: leaseSeconds)
+    }
+    func finish(_ job: ClaimedJob, claimant: String, ending: JobEnding, thenClaim: ClaimRequest?) async throws -> FinishResult {
+        try await base.finish(job, claimant: claimant, ending: ending, thenClaim: thenClaim)
+    }
+    func returnToQueue(_ job: ClaimedJob, claimant: String) async throws { try await base.returnToQueue(job, claimant: claimant) }
+    func releaseClaims(of claimant: String) async throws -> Int { try await base.releaseClaims(of: claimant) }
+    func requeueExpiredLeases(before cutoff: Date) async throws -> Int { try await base.requeueExpiredLeases(before: cutoff) }
+    func queueCounts() async throws -> (queued: Int, running: Int) { try await base.queueCounts() }
+}
+
 final class Harness: Sendable {
     let fixture: StoreFixture
     let queue: JobQueue
@@ -106,11 +140,14 @@ final class Harness: Sendable {
         grace: Duration = .seconds(30),
         leaseSeconds: Double = 30,
         extra: [any Service] = [],
-        fixture: StoreFixture? = nil
+        fixture: StoreFixture? = nil,
+        pollInterval: Duration = .seconds(1),
+        claims: ClaimCounter? = nil
     ) throws {
-        self.fixture = try fixture ?? StoreFixture()
+        let fixture = try fixture ?? StoreFixture()
+        self.fixture = fixture
         let registry = try WorkerRegistry([EchoWorker(), SleepWorker(), GateWorker(gate: gate), FailingWorker(), RecordingWorker(order: order)])
-        queue = JobQueue(store: self.fixture.store)
+        queue = JobQueue(store: claims.map { CountingJobStore(base: fixture.store, claims: $0) } ?? fixture.store)
         let logger = Logger(label: "test")
         let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)
         claimingStopped = stopped
@@ -118,7 +155,13 @@ final class Harness: Sendable {
             queue: queue,
             registry: registry,
             files: try LocalFileStore(directory: self.fixture.directory + "/files"),
-            configuration: RunnerConfiguration(claimant: "node-test", concurrency: concurrency, leaseSeconds: leaseSeconds, shutdownGrace: grace),
+            configuration: RunnerConfiguration(
+                claimant: "node-test",
+                concurrency: concurrency,
+                leaseSeconds: leaseSeconds,
+                pollInterval: pollInterval,
+                shutdownGrace: grace
+            ),
             observer: RunnerObserver(claimingStopped: { stoppedContinuation.yield() }),
             logger: logger
         )
@@ -269,6 +312,43 @@ struct JobRunnerTests {
             try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 10, reserved: 1),
             "a returned job keeps its reservation"
         )
+    }
+
+    @Test("a job submitted while a slot is free runs without a claim of its own: the submit's commit hands it over")
+    func handOff() async throws {
+        let claims = ClaimCounter()
+        let harness = try Harness(concurrency: 2, pollInterval: .seconds(600), claims: claims)
+        let (workspaceID, running) = try await harness.start(credits: 100)
+        defer { running.cancel() }
+        // The runner's first round looks at the queue once, and finds it empty.
+        let warmUp = try await harness.finished(try await harness.submit(workspaceID, worker: "echo"))
+        let before = claims.value
+        for n in 0..<20 {
+            let done = try await harness.finished(try await harness.submit(workspaceID, worker: "echo", input: ["n": .integer(Int64(n))]))
+            #expect(done.status == .completed && done.attempts == 1)
+        }
+        #expect(warmUp.status == .completed)
+        #expect(claims.value == before, "\(claims.value - before) claims for jobs that were handed over")
+    }
+
+    @Test("queued jobs are claimed in the commits that finish the jobs before them, not in claims of their own")
+    func claimOnFinish() async throws {
+        let gate = Gate()
+        let claims = ClaimCounter()
+        let harness = try Harness(gate: gate, concurrency: 1, pollInterval: .seconds(600), claims: claims)
+        let (workspaceID, running) = try await harness.start(credits: 100)
+        defer { running.cancel() }
+        let blocker = try await harness.submit(workspaceID, worker: "gate")
+        var started = gate.started.makeAsyncIterator()
+        _ = await started.next()
+        let before = claims.value
+        var jobs: [Job] = []
+        for n in 1...5 { jobs.append(try await harness.submit(workspaceID, worker: "record", input: ["n": .integer(Int64(n))])) }
+        gate.releaseContinuation.yield()
+        _ = try await harness.finished(blocker)
+        for job in jobs { #expect(try await harness.finished(job).status == .completed) }
+        #expect(harness.order.values == [1, 2, 3, 4, 5])
+        #expect(claims.value == before, "the slot was busy: every queued job came with a finish")
     }
 
     @Test("a job whose runner vanished runs again after its lease expires")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import SeekRuntime
@@ -89,5 +90,39 @@ struct WaitListTests {
         }
         list.notify("job_a")
         #expect(await heard.value, "the other waiter did not hear the news")
+    }
+}
+
+/// What a timer fired, in order.
+final class Fired: Sendable {
+    private let names = Mutex<[String]>([])
+    let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    init() { (stream, continuation) = AsyncStream.makeStream() }
+    func add(_ name: String) {
+        names.withLock { $0.append(name) }
+        continuation.yield()
+    }
+    var values: [String] { names.withLock { $0 } }
+}
+
+@Suite("The deadline timer")
+struct DeadlineTimerTests {
+    @Test("fires entries in deadline order, an earlier one scheduled later included; a cancelled one never fires")
+    func firesInOrder() async {
+        let timer = DeadlineTimer()
+        let running = Task { await timer.run() }
+        defer { running.cancel() }
+        let fired = Fired()
+        let now = ContinuousClock.now
+        _ = timer.schedule(at: now + .milliseconds(300)) { fired.add("late") }
+        let cancelled = timer.schedule(at: now + .milliseconds(50)) { fired.add("cancelled") }
+        _ = timer.schedule(at: now + .milliseconds(100)) { fired.add("early") }
+        timer.cancel(cancelled)
+        var events = fired.stream.makeAsyncIterator()
+        _ = await events.next()
+        _ = await events.next()
+        #expect(fired.values == ["early", "late"])
+        #expect(ContinuousClock.now - now >= .milliseconds(300))
     }
 }

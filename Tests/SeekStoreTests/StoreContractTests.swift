@@ -131,6 +131,63 @@ struct StoreContractTests {
         #expect(try await fixture.finish(theirs, by: "node-b", .failed(JobFailure(code: "x", message: "y"))))
     }
 
+    @Test("a job handed off at submit is stored running under its lease, in the one commit that queues it", arguments: StoreKind.allCases)
+    func handOff(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
+        let workspaceID = try await fixture.workspace(credits: 10)
+        var submission = try fixture.submission(workspaceID, credits: 2)
+        submission.handOff = Lease(claimant: "node-a", seconds: 30)
+        let job = try await fixture.store.submit(submission).job
+        #expect(job.status == .running && job.attempts == 1 && job.startedAt != nil)
+        let stored = try #require(try await fixture.store.job(id: job.id, workspaceID: workspaceID))
+        #expect(stored.status == .running && stored.attempts == 1)
+        #expect(try await fixture.claim(5, by: "node-b").isEmpty, "a handed-off job is not claimable")
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 10, reserved: 2))
+        let claimed = ClaimedJob(handedOff: job)
+        #expect(claimed.attempt == 1 && claimed.reservedCredits == 2)
+        #expect(try await fixture.finish(claimed, by: "node-a", .completed(.object([:]), files: [], cost: .init(runCredits: 2, infraCredits: 0))))
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 8, reserved: 0))
+        // Its lease is an ordinary lease: a restart of its claimant gives it back.
+        submission.idempotency = nil
+        let second = try await fixture.store.submit(submission).job
+        #expect(try await fixture.store.releaseClaims(of: "node-a") == 1)
+        #expect(try await fixture.store.job(id: second.id, workspaceID: workspaceID)?.status == .queued)
+    }
+
+    @Test(
+        "a finish claims the next job for the freed slot in its own commit, in queue order; a stale finish records nothing",
+        arguments: StoreKind.allCases
+    )
+    func finishClaimsNext(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
+        let workspaceID = try await fixture.workspace(credits: 10)
+        _ = try await fixture.store.submit(try fixture.submission(workspaceID))
+        let low = try await fixture.store.submit(try fixture.submission(workspaceID, priority: .low)).job
+        let high = try await fixture.store.submit(try fixture.submission(workspaceID, priority: .high)).job
+        let first = try #require(try await fixture.claim(1, by: "r").first)
+        #expect(first.id == high.id)
+        let request = ClaimRequest(workers: StoreFixture.workers, limit: 1, leaseSeconds: 30)
+        let outcome = JobOutcome.completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0))
+        let result = try await fixture.store.finish(
+            first,
+            claimant: "r",
+            ending: JobEnding(jobID: first.id, outcome: outcome, at: Date()),
+            thenClaim: request
+        )
+        #expect(result.recorded)
+        let next = try #require(result.next.first)
+        #expect(result.next.count == 1 && next.id != low.id && next.attempt == 1, "normal before low")
+        let stale = try await fixture.store.finish(
+            first,
+            claimant: "r",
+            ending: JobEnding(jobID: first.id, outcome: outcome, at: Date()),
+            thenClaim: nil
+        )
+        #expect(!stale.recorded && stale.next.isEmpty)
+        #expect(try await fixture.store.queueCounts() == (1, 1))
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 9, reserved: 2))
+    }
+
     @Test("cancel releases a queued job's credits; a running job is a conflict", arguments: StoreKind.allCases)
     func cancel(kind: StoreKind) async throws {
         let fixture = try StoreFixture(kind)

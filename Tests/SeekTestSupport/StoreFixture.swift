@@ -75,7 +75,7 @@ public struct StoreFixture: Sendable {
 
     /// Ends a claimed run as `outcome` says.
     public func finish(_ job: ClaimedJob, by claimant: String, _ outcome: JobOutcome) async throws -> Bool {
-        try await store.finish(job, claimant: claimant, ending: JobEnding(jobID: job.id, outcome: outcome, at: Date()))
+        try await store.finish(job, claimant: claimant, ending: JobEnding(jobID: job.id, outcome: outcome, at: Date()), thenClaim: nil).recorded
     }
 
     public func cancel(_ jobID: String, in workspaceID: String) async throws -> Job {

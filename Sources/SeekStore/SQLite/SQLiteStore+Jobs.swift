@@ -10,11 +10,12 @@ extension SQLiteStore: JobStore {
             if let claim = submission.idempotency, let earlier = try Self.replay(claim, workspaceID: submission.workspaceID, now: now, in: db) {
                 return .replayed(earlier)
             }
-            let job = Job(
+            let handOff = submission.handOff
+            var job = Job(
                 id: IDKind.job.make(now: now),
                 workspaceID: submission.workspaceID,
                 workerID: submission.workerID,
-                status: .queued,
+                status: handOff == nil ? .queued : .running,
                 priority: submission.request.priority,
                 input: submission.request.input,
                 webhookURL: submission.request.webhook,
@@ -25,15 +26,21 @@ extension SQLiteStore: JobStore {
             )
             // Reserve first: a 402 leaves nothing behind.
             try Self.post(.reserve, job.costEstimateCredits, workspaceID: job.workspaceID, jobID: job.id, workerID: job.workerID, at: now, in: db)
+            if let handOff {
+                job.attempts = 1
+                job.startedAt = now
+            }
+            // A job handed to a free slot is stored running under its lease: one commit queues and claims it.
             try db.cachedStatement(
                 sql: """
                     INSERT INTO jobs (id, workspace_id, worker_id, status, priority, input, webhook_url, timeout_s, cost_estimate,
-                                      billing_mode, created_at)
-                    VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                                      billing_mode, created_at, runner_id, attempts, started_at, lease_expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
-                job.id, job.workspaceID, job.workerID, job.priority.rank, inputText, job.webhookURL,
-                job.timeoutSeconds, job.costEstimateCredits, job.billingMode.rawValue, now.storedMillis,
+                job.id, job.workspaceID, job.workerID, job.status.rawValue, job.priority.rank, inputText, job.webhookURL,
+                job.timeoutSeconds, job.costEstimateCredits, job.billingMode.rawValue, now.storedMillis, handOff?.claimant,
+                job.attempts, job.startedAt?.storedMillis, handOff.map { now.addingTimeInterval($0.seconds).storedMillis },
             ])
             if let claim = submission.idempotency {
                 try db.cachedStatement(
@@ -131,39 +138,43 @@ extension SQLiteStore: JobStore {
     }
 
     public func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
-        guard limit > 0, !workers.isEmpty else { return [] }
-        let placeholders = workers.map { _ in "?" }.joined(separator: ", ")
-        return try await writer.write { db in
-            let now = Date.storeNow()
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
-                        WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND worker_id IN (\(placeholders))
-                                      ORDER BY priority DESC, seq LIMIT ?)
-                        RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts, webhook_url
-                        """
-                ),
-                arguments: [claimant, now.storedMillis, now.addingTimeInterval(leaseSeconds).storedMillis] + StatementArguments(workers)
-                    + [limit]
+        let request = ClaimRequest(workers: workers, limit: limit, leaseSeconds: leaseSeconds)
+        guard !request.isEmpty else { return [] }
+        return try await writer.write { db in try Self.claim(request, claimant: claimant, at: Date.storeNow(), in: db) }
+    }
+
+    /// Moves queued jobs to running under `claimant`'s lease, in the caller's transaction.
+    private static func claim(_ request: ClaimRequest, claimant: String, at now: Date, in db: Database) throws -> [ClaimedJob] {
+        guard !request.isEmpty else { return [] }
+        let placeholders = request.workers.map { _ in "?" }.joined(separator: ", ")
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
+                    WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND worker_id IN (\(placeholders))
+                                  ORDER BY priority DESC, seq LIMIT ?)
+                    RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts, webhook_url
+                    """
+            ),
+            arguments: [claimant, now.storedMillis, now.addingTimeInterval(request.leaseSeconds).storedMillis]
+                + StatementArguments(request.workers) + [request.limit]
+        )
+        // RETURNING has no order: restore the queue's.
+        return rows.sorted { a, b in
+            let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
+            return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
+        }.map { row in
+            ClaimedJob(
+                id: row["id"],
+                workspaceID: row["workspace_id"],
+                workerID: row["worker_id"],
+                input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
+                deadlineSeconds: row["timeout_s"],
+                reservedCredits: row["cost_estimate"],
+                attempt: row["attempts"],
+                startedAt: now,
+                webhookURL: row["webhook_url"]
             )
-            // RETURNING has no order: restore the queue's.
-            return rows.sorted { a, b in
-                let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
-                return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
-            }.map { row in
-                ClaimedJob(
-                    id: row["id"],
-                    workspaceID: row["workspace_id"],
-                    workerID: row["worker_id"],
-                    input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
-                    deadlineSeconds: row["timeout_s"],
-                    reservedCredits: row["cost_estimate"],
-                    attempt: row["attempts"],
-                    startedAt: now,
-                    webhookURL: row["webhook_url"]
-                )
-            }
         }
     }
 
@@ -180,7 +191,7 @@ extension SQLiteStore: JobStore {
         }
     }
 
-    public func finish(_ claimed: ClaimedJob, claimant: String, ending: JobEnding) async throws -> Bool {
+    public func finish(_ claimed: ClaimedJob, claimant: String, ending: JobEnding, thenClaim next: ClaimRequest?) async throws -> FinishResult {
         let resultText = ending.result?.json.serializedString
         let filesText = ending.files.isEmpty ? nil : JobRow.encode(ending.files).serializedString
         let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
@@ -196,8 +207,11 @@ extension SQLiteStore: JobStore {
                 ending.status.rawValue, finishedAt.storedMillis, resultText, filesText, ending.cost.runCredits, ending.cost.infraCredits,
                 ending.error?.code, ending.error?.message, claimed.id, claimant, claimed.attempt,
             ])
+            let recorded = db.changesCount == 1
+            // The next job for the freed slot, in this commit, so that a busy runner makes no claim of its own.
+            let nextJobs = try next.map { try Self.claim($0, claimant: claimant, at: finishedAt, in: db) } ?? []
             // The run lost its lease and the job was requeued (and maybe finished) elsewhere: this result is stale.
-            guard db.changesCount == 1 else { return false }
+            guard recorded else { return FinishResult(recorded: false, next: nextJobs) }
             try Self.settle(
                 reserved: claimed.reservedCredits,
                 charged: ending.cost.totalCredits,
@@ -218,7 +232,7 @@ extension SQLiteStore: JobStore {
                     in: db
                 )
             }
-            return true
+            return FinishResult(recorded: true, next: nextJobs)
         }
     }
 
