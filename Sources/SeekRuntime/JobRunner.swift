@@ -17,15 +17,16 @@ public final class JobRunner: Service, LocalDispatch {
         var running: [String: ClaimedJob] = [:]
         /// Held for a submit that is being committed.
         var held = 0
-        /// Handed off and not yet started by the dispatch loop.
-        var handed: [ClaimedJob] = []
+        /// The tasks that run jobs, one per busy slot, by token: cancelled when the grace period ends.
+        var tasks: [UInt64: Task<Void, Never>] = [:]
+        var nextTask: UInt64 = 0
         /// Claimable jobs may wait in the queue; while they may, no job is handed off past them.
         var backlog = true
         /// Moves whenever jobs enter the queue, so that a claim that found it empty knows it still is.
         var queuedGeneration: UInt64 = 0
         var accepting = false
 
-        func free(of concurrency: Int) -> Int { concurrency - running.count - held - handed.count }
+        func free(of concurrency: Int) -> Int { concurrency - running.count - held }
     }
 
     private let queue: JobQueue
@@ -64,11 +65,20 @@ public final class JobRunner: Service, LocalDispatch {
         slots.withLock { $0.accepting = true }
         queue.attach(self)
         defer { queue.attach(nil) }
+        // Jobs run in tasks of their own: a cancelled runner cancels them.
+        await withTaskCancellationHandler {
+            await serve()
+        } onCancel: {
+            for task in self.slots.withLock({ Array($0.tasks.values) }) { task.cancel() }
+        }
+    }
+
+    private func serve() async {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.heartbeat() }
                 group.addTask { await self.deadlines.run() }
-                await self.dispatch(into: &group)
+                await self.dispatch()
                 self.logger.notice(
                     "Runner stopped claiming; draining running jobs",
                     metadata: ["running": "\(self.slots.withLock { $0.running.count })"]
@@ -104,11 +114,7 @@ public final class JobRunner: Service, LocalDispatch {
     }
 
     public func run(_ job: ClaimedJob) {
-        slots.withLock { slots in
-            slots.held -= 1
-            slots.handed.append(job)
-        }
-        queue.signals.work.ring()
+        start(job, inHeldSlot: true)
     }
 
     public func releaseSlot() {
@@ -126,11 +132,10 @@ public final class JobRunner: Service, LocalDispatch {
 
     /// The dispatch loop: start handed-off jobs; claim when a slot is free and work may wait (or the poll
     /// interval passed, for work this process was not told about); then sleep until something changes.
-    private func dispatch(into group: inout TaskGroup<Void>) async {
+    private func dispatch() async {
         let clock = ContinuousClock()
         var lastClaim = clock.now - configuration.pollInterval
         while !isStopping {
-            startHanded(into: &group)
             let (free, backlog, generation) = slots.withLock { ($0.free(of: configuration.concurrency), $0.backlog, $0.queuedGeneration) }
             var claimedAll = false
             if free > 0, backlog || clock.now - lastClaim >= configuration.pollInterval {
@@ -144,10 +149,7 @@ public final class JobRunner: Service, LocalDispatch {
                     )
                     claimedAll = claimed.count == free
                     noteClaim(found: claimed.count, of: free, since: generation)
-                    for job in claimed {
-                        slots.withLock { _ = $0.running.updateValue(job, forKey: job.id) }
-                        group.addTask { await self.execute(job) }
-                    }
+                    for job in claimed { start(job) }
                 } catch {
                     logger.error("Claiming jobs failed", metadata: ["error": "\(error)"])
                 }
@@ -156,17 +158,21 @@ public final class JobRunner: Service, LocalDispatch {
             if claimedAll, slots.withLock({ $0.free(of: configuration.concurrency) }) > 0 { continue }
             await queue.signals.work.wait(timeout: configuration.pollInterval)
         }
-        // Jobs handed off just before the shutdown are claimed: run them within the grace period.
-        startHanded(into: &group)
     }
 
-    private func startHanded(into group: inout TaskGroup<Void>) {
-        let handed = slots.withLock { slots in
-            defer { slots.handed.removeAll() }
-            for job in slots.handed { slots.running[job.id] = job }
-            return slots.handed
+    /// Runs a claimed job in a task of its own; its slot stays busy until that task ends.
+    private func start(_ job: ClaimedJob, inHeldSlot: Bool = false) {
+        slots.withLock { slots in
+            if inHeldSlot { slots.held -= 1 }
+            slots.running[job.id] = job
+            slots.nextTask += 1
+            let token = slots.nextTask
+            // Made under the lock, so the task's own removal (which takes it too) always finds its entry.
+            slots.tasks[token] = Task {
+                await self.execute(job)
+                _ = self.slots.withLock { $0.tasks.removeValue(forKey: token) }
+            }
         }
-        for job in handed { group.addTask { await self.execute(job) } }
     }
 
     /// A claim that found fewer jobs than it asked for emptied the queue, unless jobs entered it since.
@@ -193,7 +199,8 @@ public final class JobRunner: Service, LocalDispatch {
             }
             if askedForNext { noteClaim(found: claimed.count, of: 1, since: generation) }
         }
-        queue.signals.work.ring()
+        // The slot is free: the dispatch loop claims for it only if work waits.
+        if slots.withLock({ $0.backlog }) { queue.signals.work.ring() }
     }
 
     /// Runs one job to an outcome and records it; returns the jobs claimed in the same commit, and whether
@@ -209,8 +216,10 @@ public final class JobRunner: Service, LocalDispatch {
             // Claims name this node's workers, so only a worker removed since the claim lands here.
             outcome = .failed(JobFailure(code: "worker_unavailable", message: "Worker \(job.workerID) is not available on this node."))
         }
-        // Decided after the run: a runner told to stop while the job ran claims nothing more.
-        let request = isStopping ? nil : ClaimRequest(workers: registry.ids, limit: 1, leaseSeconds: configuration.leaseSeconds)
+        // Decided after the run: a runner told to stop while the job ran claims nothing more, and nothing is
+        // claimed while nothing waits.
+        let claims = !isStopping && slots.withLock { $0.backlog }
+        let request = claims ? ClaimRequest(workers: registry.ids, limit: 1, leaseSeconds: configuration.leaseSeconds) : nil
         let result = await retryingStoreWrite("Recording a job's outcome", metadata: ["job": "\(job.id)"], logger: logger) {
             try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: (clock.now - started).seconds, thenClaim: request)
         }
@@ -285,22 +294,20 @@ public final class JobRunner: Service, LocalDispatch {
     }
 
     private func waitForInFlight() async {
-        while slots.withLock({ !$0.running.isEmpty || !$0.handed.isEmpty }) {
+        while slots.withLock({ !$0.running.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
     /// Past the grace period: hand every unfinished job back so another run picks it up.
     private func returnUnfinished() async {
-        let unfinished = slots.withLock { Array($0.running.values) + $0.handed }
+        let (unfinished, tasks) = slots.withLock { (Array($0.running.values), Array($0.tasks.values)) }
+        for task in tasks { task.cancel() }
         for job in unfinished {
             try? await queue.returnToQueue(job, claimant: claimant)
             logger.warning("Returned an unfinished job to the queue at shutdown", metadata: ["job": "\(job.id)"])
         }
-        slots.withLock { slots in
-            slots.running.removeAll()
-            slots.handed.removeAll()
-        }
+        slots.withLock { $0.running.removeAll() }
     }
 }
 
