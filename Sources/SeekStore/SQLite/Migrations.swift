@@ -188,7 +188,6 @@ enum SQLiteMigrations {
                     -- revocation and change of limits, so key caches know when to forget.
                     CREATE TABLE store_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
                     INSERT INTO store_counters (name, value) VALUES ('credentials', 0);
-                    CREATE INDEX jobs_runner ON jobs(runner_id) WHERE status = 'running';
                     """
             )
         }
