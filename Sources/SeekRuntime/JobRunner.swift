@@ -130,8 +130,8 @@ public final class JobRunner: Service, LocalDispatch {
 
     // MARK: Dispatch
 
-    /// The dispatch loop: start handed-off jobs; claim when a slot is free and work may wait (or the poll
-    /// interval passed, for work this process was not told about); then sleep until something changes.
+    /// The dispatch loop: claim when a slot is free and work may wait (or the poll interval passed, for work
+    /// this process was not told about); then sleep until something changes.
     private func dispatch() async {
         let clock = ContinuousClock()
         var lastClaim = clock.now - configuration.pollInterval
@@ -223,7 +223,8 @@ public final class JobRunner: Service, LocalDispatch {
         let result = await retryingStoreWrite("Recording a job's outcome", metadata: ["job": "\(job.id)"], logger: logger) {
             try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: (clock.now - started).seconds, thenClaim: request)
         }
-        return (result?.next ?? [], request != nil)
+        // A finish that never reached the store claimed nothing, and says nothing about the queue.
+        return (result?.next ?? [], request != nil && result != nil)
     }
 
     /// The worker's run under the job's deadline, as an outcome; nil if the run was cancelled by a shutdown
