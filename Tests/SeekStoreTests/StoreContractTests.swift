@@ -536,6 +536,33 @@ struct SQLiteStoreTests {
         for id in ids { #expect(try await reopened.job(id: id, workspaceID: workspaceID) != nil) }
     }
 
+    @Test("a write that fails after changing rows leaves none of its changes; the writes that share its commit keep theirs")
+    func failingWriteInABatch() async throws {
+        let fixture = try StoreFixture()
+        let sqlite = try #require(fixture.store as? SQLiteStore)
+        try await sqlite.pool.write { try $0.execute(sql: "CREATE TABLE probe (n INTEGER)") }
+        struct Refused: Error {}
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<200 {
+                group.addTask {
+                    do {
+                        try await sqlite.writer.write { db in
+                            try db.execute(sql: "INSERT INTO probe (n) VALUES (?)", arguments: [n])
+                            if n.isMultiple(of: 3) { throw Refused() }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        let stored = try await sqlite.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM probe ORDER BY n") }
+        #expect(outcomes.filter { $0 }.count == 133)
+        #expect(stored == (0..<200).filter { !$0.isMultiple(of: 3) })
+    }
+
     @Test("ledger entries are immutable")
     func immutableLedger() async throws {
         let fixture = try StoreFixture()

@@ -4,16 +4,18 @@ import Synchronization
 
 /// Runs many callers' writes in one SQLite transaction, so that they share one fsync.
 ///
-/// Each caller's work runs in its own savepoint (one caller's error rolls back only its own
-/// changes) and the caller resumes only after the whole transaction has committed: an answer
-/// never gets ahead of the disk. While one transaction commits, the next batch gathers.
+/// One caller's error never undoes another's changes, and the caller resumes only after the whole
+/// transaction has committed: an answer never gets ahead of the disk. While one transaction commits, the
+/// next batch gathers. Most writes succeed, so a batch first runs bare; if a write fails, that attempt is
+/// rolled back and the batch runs again with each write in a savepoint of its own.
 ///
 /// The writer is the one serial resource of the store, so it runs on a thread of its own rather
 /// than on Swift's cooperative pool, where each commit would wait its turn behind request handling.
 final class GroupCommitWriter: Sendable {
     private struct Operation: Sendable {
-        /// Runs the work; returns how to answer the caller once the commit succeeds.
-        let run: @Sendable (Database) -> @Sendable () -> Void
+        /// Runs the work, in a savepoint of its own or bare; returns how to answer the caller once the commit
+        /// succeeds, or nil when a bare run failed (its batch then runs again, isolated).
+        let run: @Sendable (Database, _ isolated: Bool) -> (@Sendable () -> Void)?
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -57,11 +59,12 @@ final class GroupCommitWriter: Sendable {
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let operation = Operation(
-                run: { db in
+                run: { db, isolated in
                     do {
-                        let value = try Self.inSavepoint(db) { try work(db) }
+                        let value = isolated ? try Self.inSavepoint(db) { try work(db) } : try work(db)
                         return { continuation.resume(returning: value) }
                     } catch {
+                        guard isolated else { return nil }
                         return { continuation.resume(throwing: error) }
                     }
                 },
@@ -94,15 +97,7 @@ final class GroupCommitWriter: Sendable {
             lastCommit = Date()
             do {
                 let answers = try pool.writeWithoutTransaction { db in
-                    var answers: [@Sendable () -> Void] = []
-                    answers.reserveCapacity(batch.count)
-                    // IMMEDIATE: take the write lock up front, so that a concurrent admin process makes us
-                    // wait (busy timeout) instead of failing the transaction half-way.
-                    try db.inTransaction(.immediate) {
-                        answers = batch.map { $0.run(db) }
-                        return .commit
-                    }
-                    return answers
+                    try Self.commit(batch, isolated: false, in: db) ?? Self.commit(batch, isolated: true, in: db) ?? []
                 }
                 commits.add(1, ordering: .relaxed)
                 for answer in answers { answer() }
@@ -110,6 +105,22 @@ final class GroupCommitWriter: Sendable {
                 for operation in batch { operation.fail(error) }
             }
         }
+    }
+
+    /// Runs a batch in one transaction and commits it; nil (and nothing committed) if a bare run failed.
+    private static func commit(_ batch: [Operation], isolated: Bool, in db: Database) throws -> [@Sendable () -> Void]? {
+        var answers: [@Sendable () -> Void] = []
+        answers.reserveCapacity(batch.count)
+        // IMMEDIATE: take the write lock up front, so that a concurrent admin process makes us wait (busy
+        // timeout) instead of failing the transaction half-way.
+        try db.inTransaction(.immediate) {
+            for operation in batch {
+                guard let answer = operation.run(db, isolated) else { return .rollback }
+                answers.append(answer)
+            }
+            return .commit
+        }
+        return answers.count == batch.count ? answers : nil
     }
 
     /// Blocks until there is work; nil once closed and drained.
