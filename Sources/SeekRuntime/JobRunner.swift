@@ -24,7 +24,6 @@ public final class JobRunner: Service, LocalDispatch {
         var backlog = true
         /// Moves whenever jobs enter the queue, so that a claim that found it empty knows it still is.
         var queuedGeneration: UInt64 = 0
-        var accepting = false
 
         func free(of concurrency: Int) -> Int { concurrency - running.count - held }
     }
@@ -62,7 +61,6 @@ public final class JobRunner: Service, LocalDispatch {
     public func run() async throws {
         let released = try await queue.releaseClaims(of: claimant)
         if released > 0 { logger.warning("Requeued the jobs this runner held before it restarted", metadata: ["count": "\(released)"]) }
-        slots.withLock { $0.accepting = true }
         queue.attach(self)
         defer { queue.attach(nil) }
         // Jobs run in tasks of their own: a cancelled runner cancels them.
@@ -95,7 +93,6 @@ public final class JobRunner: Service, LocalDispatch {
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .sequentiallyConsistent)
             self.queue.attach(nil)
-            self.slots.withLock { $0.accepting = false }
             self.queue.signals.work.ring()
         }
     }
@@ -105,9 +102,10 @@ public final class JobRunner: Service, LocalDispatch {
     // MARK: LocalDispatch
 
     public func holdSlot(for workerID: String) -> Bool {
-        guard registry[workerID] != nil else { return false }
+        // A submit may hold the runner it found attached just before a shutdown detached it.
+        guard !stopping.load(ordering: .sequentiallyConsistent), registry[workerID] != nil else { return false }
         return slots.withLock { slots in
-            guard slots.accepting, !slots.backlog, slots.free(of: configuration.concurrency) > 0 else { return false }
+            guard !slots.backlog, slots.free(of: configuration.concurrency) > 0 else { return false }
             slots.held += 1
             return true
         }

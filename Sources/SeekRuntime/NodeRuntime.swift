@@ -7,18 +7,20 @@ import ServiceLifecycle
 
 /// How a node's runtime behaves: who it is, how it runs jobs and delivers webhooks.
 public struct RuntimeConfiguration: Sendable {
-    /// The node's claimant id (`NodeIdentity`).
-    public var nodeID: String
-    /// Jobs run at once by the in-process runner.
-    public var concurrency = 4 * System.coreCount
-    public var leaseSeconds = 30.0
-    public var shutdownGrace = Duration.seconds(30)
+    /// The in-process runner; its claimant is the node's id.
+    public var runner: RunnerConfiguration
     public var webhooks = WebhookConfiguration()
     /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
     public var hostResolver: any HostResolver = SystemHostResolver()
 
+    /// The node's claimant id (`NodeIdentity`), for the runner's leases and the sender's claims alike.
+    public var nodeID: String {
+        get { runner.claimant }
+        set { runner.claimant = newValue }
+    }
+
     public init(nodeID: String) {
-        self.nodeID = nodeID
+        runner = RunnerConfiguration(claimant: nodeID, concurrency: 4 * System.coreCount)
     }
 }
 
@@ -47,12 +49,7 @@ public struct NodeRuntime: Sendable {
             queue: queue,
             registry: registry,
             files: files,
-            configuration: RunnerConfiguration(
-                claimant: configuration.nodeID,
-                concurrency: configuration.concurrency,
-                leaseSeconds: configuration.leaseSeconds,
-                shutdownGrace: configuration.shutdownGrace
-            ),
+            configuration: configuration.runner,
             logger: logger
         )
         addressGuard = WebhookAddressGuard(resolver: configuration.hostResolver, allowPrivateTargets: configuration.webhooks.allowPrivateTargets)

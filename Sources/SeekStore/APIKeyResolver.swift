@@ -13,6 +13,11 @@ public final class APIKeyResolver: Sendable {
         var generation: UInt64 = 0
         var knownEpoch: Int64?
         var lastEpochCheck: ContinuousClock.Instant?
+
+        mutating func forgetAll() {
+            entries.removeAll()
+            generation &+= 1
+        }
     }
 
     private let store: any WorkspaceStore
@@ -53,16 +58,9 @@ public final class APIKeyResolver: Sendable {
     /// Revokes a key; once this returns, no lookup in this process accepts it.
     public func revoke(workspaceID: String, keyID: String) async throws -> APIKeyRecord {
         let record = try await store.revokeKey(workspaceID: workspaceID, keyID: keyID)
-        forget()
+        // After the commit: a lookup that read the key before it cannot put it back (the generation moved).
+        state.withLock { $0.forgetAll() }
         return record
-    }
-
-    /// Forgets every cached identity (after a revocation or a change of limits has committed).
-    public func forget() {
-        state.withLock { state in
-            state.entries.removeAll()
-            state.generation &+= 1
-        }
     }
 
     /// At most once per interval, one read of the epoch; a moved epoch clears the cache.
@@ -77,10 +75,7 @@ public final class APIKeyResolver: Sendable {
         let epoch = try await store.credentialsEpoch()
         state.withLock { state in
             guard state.knownEpoch != epoch else { return }
-            if state.knownEpoch != nil {
-                state.entries.removeAll()
-                state.generation &+= 1
-            }
+            if state.knownEpoch != nil { state.forgetAll() }
             state.knownEpoch = epoch
         }
     }

@@ -94,11 +94,11 @@ struct Serve: AsyncParsableCommand {
         let nodeID = self.nodeID ?? Environment.value("SEEK_NODE_ID")
         configuration.host = host ?? Environment.value("SEEK_HOST") ?? configuration.host
         configuration.port = try port ?? Environment.value("SEEK_PORT").map { try Self.integer($0, "SEEK_PORT") } ?? configuration.port
-        runtimeConfiguration.concurrency =
+        runtimeConfiguration.runner.concurrency =
             try concurrency ?? Environment.value("SEEK_CONCURRENCY").map { try Self.integer($0, "SEEK_CONCURRENCY") }
-            ?? runtimeConfiguration.concurrency
+            ?? runtimeConfiguration.runner.concurrency
         if let grace = try shutdownGrace ?? Environment.value("SEEK_SHUTDOWN_GRACE").map({ try Self.integer($0, "SEEK_SHUTDOWN_GRACE") }) {
-            runtimeConfiguration.shutdownGrace = .seconds(grace)
+            runtimeConfiguration.runner.shutdownGrace = .seconds(grace)
         }
         if let usd = creditUSD ?? Environment.value("SEEK_CREDIT_USD").flatMap(Double.init) {
             configuration.creditPrice = CreditPrice(usdPerCredit: usd)
@@ -131,7 +131,7 @@ struct Serve: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
         configuration.logLevel = level
         guard (1...65535).contains(configuration.port) else { throw ValidationError("The port must be 1 to 65535.") }
-        guard runtimeConfiguration.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
+        guard runtimeConfiguration.runner.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
 
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
         var logger = Logger(label: "seek")
