@@ -60,9 +60,16 @@ public struct SeekServer: Sendable {
         v1 = v1.add(middleware: ScopeMiddleware())
             .add(middleware: MonthlyGrantMiddleware(store: store, now: now))
         AccountController(store: store, keys: keys, presenter: presenter, now: now).register(in: v1)
-        WorkersController(registry: runtime.registry, presenter: presenter).register(in: v1)
-        JobsController(store: store, queue: runtime.queue, registry: runtime.registry, addressGuard: runtime.addressGuard, presenter: presenter)
-            .register(in: v1)
+        WorkersController(catalog: runtime.catalog, store: store, presenter: presenter, now: now).register(in: v1)
+        JobsController(
+            store: store,
+            queue: runtime.queue,
+            catalog: runtime.catalog,
+            platformFee: runtime.platformFee,
+            addressGuard: runtime.addressGuard,
+            presenter: presenter
+        )
+        .register(in: v1)
         return router
     }
 }

@@ -41,7 +41,7 @@ public final class JobQueue: Sendable {
         case let .created(job):
             metrics.jobEntered(.queued)
             if let slot, job.status == .running {
-                slot.run(ClaimedJob(handedOff: job))
+                slot.run(ClaimedJob(handedOff: job, workerVersion: submission.workerVersion.number))
             } else {
                 slot?.releaseSlot()
                 queued()

@@ -10,6 +10,8 @@ public struct RuntimeConfiguration: Sendable {
     /// The in-process runner; its claimant is the node's id.
     public var runner: RunnerConfiguration
     public var webhooks = WebhookConfiguration()
+    /// The platform's share of what a published worker earns.
+    public var platformFee = PlatformFee.standard
     /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
     public var hostResolver: any HostResolver = SystemHostResolver()
 
@@ -29,6 +31,9 @@ public struct RuntimeConfiguration: Sendable {
 public struct NodeRuntime: Sendable {
     public let queue: JobQueue
     public let registry: WorkerRegistry
+    /// Built-in and published workers, as callers see them.
+    public let catalog: WorkerCatalog
+    public let platformFee: PlatformFee
     public let runner: JobRunner
     public let webhookSender: WebhookSender
     public let reaper: LeaseReaper
@@ -44,6 +49,8 @@ public struct NodeRuntime: Sendable {
         logger: Logger
     ) {
         self.registry = registry
+        catalog = WorkerCatalog(builtIn: registry, store: store)
+        platformFee = configuration.platformFee
         queue = JobQueue(store: store, metrics: metrics)
         runner = JobRunner(
             queue: queue,

@@ -11,8 +11,6 @@ public final class APIKeyResolver: Sendable {
         /// Moves whenever the cache is cleared, so that a lookup that read before the clear does not put
         /// what it read back.
         var generation: UInt64 = 0
-        var knownEpoch: Int64?
-        var lastEpochCheck: ContinuousClock.Instant?
 
         mutating func forgetAll() {
             entries.removeAll()
@@ -24,7 +22,7 @@ public final class APIKeyResolver: Sendable {
     private let state = Mutex(State())
     /// An entry is read again after this long even if nothing moved the epoch.
     let lifetime: Duration
-    let epochCheckInterval: Duration
+    private let epoch: EpochWatch
     private let now: @Sendable () -> ContinuousClock.Instant
 
     public init(
@@ -35,14 +33,14 @@ public final class APIKeyResolver: Sendable {
     ) {
         self.store = store
         self.lifetime = lifetime
-        self.epochCheckInterval = epochCheckInterval
+        self.epoch = EpochWatch(interval: epochCheckInterval, now: now) { try await store.credentialsEpoch() }
         self.now = now
     }
 
     /// The identity of a live key, or nil.
     public func identity(forKey key: String) async throws -> APIKeyIdentity? {
         let hash = Secrets.hashAPIKey(key)
-        try await forgetIfEpochMoved()
+        if try await epoch.moved() { state.withLock { $0.forgetAll() } }
         let now = now()
         let (cached, generation) = state.withLock { state in (state.entries[hash], state.generation) }
         if let cached, now - cached.readAt < lifetime { return cached.identity }
@@ -61,22 +59,5 @@ public final class APIKeyResolver: Sendable {
         // After the commit: a lookup that read the key before it cannot put it back (the generation moved).
         state.withLock { $0.forgetAll() }
         return record
-    }
-
-    /// At most once per interval, one read of the epoch; a moved epoch clears the cache.
-    private func forgetIfEpochMoved() async throws {
-        let now = now()
-        let due = state.withLock { state -> Bool in
-            if let last = state.lastEpochCheck, now - last < epochCheckInterval { return false }
-            state.lastEpochCheck = now
-            return true
-        }
-        guard due else { return }
-        let epoch = try await store.credentialsEpoch()
-        state.withLock { state in
-            guard state.knownEpoch != epoch else { return }
-            if state.knownEpoch != nil { state.forgetAll() }
-            state.knownEpoch = epoch
-        }
     }
 }

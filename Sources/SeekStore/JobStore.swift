@@ -37,6 +37,10 @@ public protocol JobStore: Sendable {
 public struct JobSubmission: Sendable {
     public var workspaceID: String
     public var workerID: String
+    /// The version the job runs: its number for a published worker (nil for a built-in one) and its name.
+    public var workerVersion: (number: Int?, name: String)
+    /// Who is paid when the job completes: the publisher of the worker, unless it is the caller itself.
+    public var publisher: PublisherShare?
     public var request: JobRequest
     public var plan: JobPlan
     public var billingMode: BillingMode
@@ -47,6 +51,8 @@ public struct JobSubmission: Sendable {
     public init(
         workspaceID: String,
         workerID: String,
+        workerVersion: (number: Int?, name: String),
+        publisher: PublisherShare? = nil,
         request: JobRequest,
         plan: JobPlan,
         billingMode: BillingMode,
@@ -55,6 +61,8 @@ public struct JobSubmission: Sendable {
     ) {
         self.workspaceID = workspaceID
         self.workerID = workerID
+        self.workerVersion = workerVersion
+        self.publisher = publisher
         self.request = request
         self.plan = plan
         self.billingMode = billingMode
@@ -81,6 +89,8 @@ public struct ClaimedJob: Sendable, Equatable {
     public var id: String
     public var workspaceID: String
     public var workerID: String
+    /// The published worker's version number the job was submitted with; nil for a built-in worker.
+    public var workerVersion: Int?
     public var input: JSONValue
     public var deadlineSeconds: Int
     public var reservedCredits: Int
@@ -94,6 +104,7 @@ public struct ClaimedJob: Sendable, Equatable {
         id: String,
         workspaceID: String,
         workerID: String,
+        workerVersion: Int? = nil,
         input: JSONValue,
         deadlineSeconds: Int,
         reservedCredits: Int,
@@ -104,6 +115,7 @@ public struct ClaimedJob: Sendable, Equatable {
         self.id = id
         self.workspaceID = workspaceID
         self.workerID = workerID
+        self.workerVersion = workerVersion
         self.input = input
         self.deadlineSeconds = deadlineSeconds
         self.reservedCredits = reservedCredits
@@ -163,11 +175,12 @@ public struct FinishResult: Sendable, Equatable {
 
 extension ClaimedJob {
     /// A job handed off in the commit that stored it (`JobSubmission.handOff`), as its runner needs it.
-    public init(handedOff job: Job) {
+    public init(handedOff job: Job, workerVersion: Int?) {
         self.init(
             id: job.id,
             workspaceID: job.workspaceID,
             workerID: job.workerID,
+            workerVersion: workerVersion,
             input: job.input,
             deadlineSeconds: job.timeoutSeconds,
             reservedCredits: job.costEstimateCredits,

@@ -55,11 +55,26 @@ public struct UsageReport: Sendable, Equatable {
         public var jobs: Int
     }
 
+    /// Spending (charges) or income (earnings) of one month, in total, per worker and per day.
+    public struct Totals: Sendable, Equatable {
+        public var credits: Int
+        public var jobs: Int
+        public var byWorker: [Line]
+        public var byDay: [Line]
+
+        public init(credits: Int = 0, jobs: Int = 0, byWorker: [Line] = [], byDay: [Line] = []) {
+            self.credits = credits
+            self.jobs = jobs
+            self.byWorker = byWorker
+            self.byDay = byDay
+        }
+    }
+
     public var month: UTCMonth
-    public var credits: Int
-    public var jobs: Int
-    public var byWorker: [Line]
-    public var byDay: [Line]
+    /// What the workspace was charged for its jobs.
+    public var spent: Totals
+    /// What the workspace's published workers earned from other workspaces' jobs.
+    public var earned: Totals
 }
 
 /// One page of a newest-first list, and the cursor for the next.

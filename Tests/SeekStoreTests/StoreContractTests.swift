@@ -143,7 +143,7 @@ struct StoreContractTests {
         #expect(stored.status == .running && stored.attempts == 1)
         #expect(try await fixture.claim(5, by: "node-b").isEmpty, "a handed-off job is not claimable")
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 10, reserved: 2))
-        let claimed = ClaimedJob(handedOff: job)
+        let claimed = ClaimedJob(handedOff: job, workerVersion: nil)
         #expect(claimed.attempt == 1 && claimed.reservedCredits == 2)
         #expect(try await fixture.finish(claimed, by: "node-a", .completed(.object([:]), files: [], cost: .init(runCredits: 2, infraCredits: 0))))
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 8, reserved: 0))
@@ -504,11 +504,11 @@ struct PlanStoreTests {
         )
         #expect(page.items.count == 2 && rest.items.count == 4 && rest.nextCursor == nil)
 
-        let usage = try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date()))
+        let usage = try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date())).spent
         #expect(usage.credits == 5 && usage.jobs == 3)
         #expect(usage.byWorker == [.init(key: "echo", credits: 2, jobs: 2), .init(key: "sleep", credits: 3, jobs: 1)])
         #expect(usage.byDay.count == 1 && usage.byDay.first?.credits == 5)
-        #expect(try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date()).next).jobs == 0)
+        #expect(try await store.usage(workspaceID: workspaceID, month: UTCMonth(Date()).next).spent.jobs == 0)
     }
 }
 

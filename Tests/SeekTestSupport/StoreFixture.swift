@@ -44,7 +44,8 @@ public struct StoreFixture: Sendable {
         credits: Int = 1,
         priority: JobPriority = .normal,
         input: JSONValue = [:],
-        idempotency: IdempotencyClaim? = nil
+        idempotency: IdempotencyClaim? = nil,
+        publisher: PublisherShare? = nil
     ) throws -> JobSubmission {
         var request = try JobRequest(body: input)
         request.priority = priority
@@ -52,7 +53,7 @@ public struct StoreFixture: Sendable {
             id: worker,
             name: worker,
             description: "",
-            version: "1",
+            version: "1.0.0",
             inputSchema: true,
             outputKind: .object,
             pricing: .perRun(credits),
@@ -61,6 +62,8 @@ public struct StoreFixture: Sendable {
         return JobSubmission(
             workspaceID: workspaceID,
             workerID: worker,
+            workerVersion: (publisher == nil ? nil : 1, manifest.version),
+            publisher: publisher,
             request: request,
             plan: try JobPlan(request: request, manifest: manifest),
             billingMode: .perRun,

@@ -13,11 +13,13 @@ public enum LedgerEntryType: String, Sendable, CaseIterable, Codable {
     case release
     /// The unused rest of a past grant.
     case expire
+    /// Paid to a worker's publisher for another workspace's completed job: the charge less the platform fee.
+    case earning
 
     /// How an entry of `amount` credits (always ≥ 0) moves the balance and the reserved credits.
     public func effect(of amount: Int) -> (balanceDelta: Int, reservedDelta: Int) {
         switch self {
-        case .grant, .topup: return (amount, 0)
+        case .grant, .topup, .earning: return (amount, 0)
         case .reserve: return (0, amount)
         case .charge: return (-amount, -amount)
         case .release: return (0, -amount)

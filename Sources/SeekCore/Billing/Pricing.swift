@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// How a worker bills: a flat price per run, or a price per event (emails checked, listings delivered).
 public enum BillingMode: String, Sendable, Codable, CaseIterable {
     case perRun = "per_run"
@@ -11,6 +13,8 @@ public struct Pricing: Sendable, Equatable {
     public var creditsPerEvent: Int
     /// Most events one run may bill for, unless the input asks for fewer through `eventCapInput`.
     public var maxEvents: Int
+    /// What one billable event is called (`item` for list workers): a runner's `charge` lines name it.
+    public var event: String
     /// The input field (an integer) with which a caller caps the events of one run, e.g. `max_items`.
     public var eventCapInput: String?
     public var infraCreditsPerSecond: Int
@@ -21,20 +25,44 @@ public struct Pricing: Sendable, Equatable {
             creditsPerRun: credits,
             creditsPerEvent: 0,
             maxEvents: 0,
+            event: "item",
             eventCapInput: nil,
             infraCreditsPerSecond: infraCreditsPerSecond
         )
     }
 
-    public static func perEvent(_ credits: Int, maxEvents: Int, eventCapInput: String? = nil, infraCreditsPerSecond: Int = 0) -> Pricing {
+    public static func perEvent(
+        _ credits: Int,
+        maxEvents: Int,
+        event: String = "item",
+        eventCapInput: String? = nil,
+        infraCreditsPerSecond: Int = 0
+    ) -> Pricing {
         Pricing(
             mode: .perEvent,
             creditsPerRun: 0,
             creditsPerEvent: credits,
             maxEvents: maxEvents,
+            event: event,
             eventCapInput: eventCapInput,
             infraCreditsPerSecond: infraCreditsPerSecond
         )
+    }
+
+    /// The price list as a manifest spells it (without money values, which depend on the server's credit price).
+    public var json: JSONValue {
+        var members: OrderedDictionaryOfJSON = ["billing_mode": .string(mode.rawValue)]
+        switch mode {
+        case .perRun:
+            members["credits_per_run"] = .integer(creditsPerRun)
+        case .perEvent:
+            members["credits_per_event"] = .integer(creditsPerEvent)
+            members["event"] = .string(event)
+            members["max_events"] = .integer(maxEvents)
+            members["event_cap_input"] = .string(eventCapInput)
+        }
+        members["infra_credits_per_second"] = .integer(infraCreditsPerSecond)
+        return .object(members)
     }
 
     /// The events one run of this input may bill for at most.

@@ -5,6 +5,8 @@ public struct Job: Sendable, Equatable {
     public var id: String
     public var workspaceID: String
     public var workerID: String
+    /// The worker's version the job was submitted with (its manifest's `version`).
+    public var workerVersion: String?
     public var status: JobStatus
     public var priority: JobPriority
     public var input: JSONValue
@@ -28,6 +30,7 @@ public struct Job: Sendable, Equatable {
         id: String,
         workspaceID: String,
         workerID: String,
+        workerVersion: String? = nil,
         status: JobStatus,
         priority: JobPriority,
         input: JSONValue,
@@ -47,6 +50,7 @@ public struct Job: Sendable, Equatable {
         self.id = id
         self.workspaceID = workspaceID
         self.workerID = workerID
+        self.workerVersion = workerVersion
         self.status = status
         self.priority = priority
         self.input = input

@@ -59,10 +59,16 @@ public struct JobPlan: Sendable, Equatable {
     public var reservedCredits: Int
     public var deadlineSeconds: Int
 
-    public init(request: JobRequest, manifest: WorkerManifest) throws(SeekError) {
+    /// The plan of a job of `manifest`; `free` for a publisher's own job on its own worker, which costs nothing.
+    public init(request: JobRequest, manifest: WorkerManifest, free: Bool = false) throws(SeekError) {
         let deadline = request.timeoutSeconds ?? manifest.maxDurationSeconds
         guard deadline <= manifest.maxDurationSeconds else {
             throw SeekError(.badRequest, "timeout_s must be at most \(manifest.maxDurationSeconds), the worker's max_duration_s.")
+        }
+        guard !free else {
+            reservedCredits = 0
+            deadlineSeconds = deadline
+            return
         }
         var reserve = manifest.pricing.estimate(input: request.input, deadlineSeconds: deadline)
         if let cap = request.maxCredits {

@@ -4,7 +4,7 @@ import Hummingbird
 import SeekCore
 import SeekStore
 
-/// `/v1/me`, its credits and usage, deployments, API keys and webhook secret.
+/// `/v1/me`, its credits and usage, API keys and webhook secret.
 struct AccountController {
     let store: any SeekStore
     let keys: APIKeyResolver
@@ -16,7 +16,6 @@ struct AccountController {
         v1.get("me", use: me)
         v1.get("me/credits", use: credits)
         v1.get("me/usage", use: usage)
-        v1.get("me/deployments", use: deployments)
         v1.get("me/keys", use: keys)
         v1.post("me/keys", use: createKey)
         v1.delete("me/keys/:key_id", use: revokeKey)
@@ -81,12 +80,6 @@ struct AccountController {
             month = parsed
         }
         return JSONResponse.make(presenter.usage(try await store.usage(workspaceID: workspaceID, month: month)))
-    }
-
-    @Sendable func deployments(request: Request, context: SeekRequestContext) async throws -> Response {
-        _ = try context.workspaceID()
-        // Publishing workers arrives later; until then no workspace has deployments.
-        return JSONResponse.make(presenter.page([], nextCursor: nil))
     }
 
     @Sendable func keys(request: Request, context: SeekRequestContext) async throws -> Response {

@@ -13,7 +13,8 @@ struct JobsController {
 
     let store: any SeekStore
     let queue: JobQueue
-    let registry: WorkerRegistry
+    let catalog: WorkerCatalog
+    let platformFee: PlatformFee
     let addressGuard: WebhookAddressGuard
     let presenter: Presenter
 
@@ -35,28 +36,19 @@ struct JobsController {
 
     @Sendable func submit(request: Request, context: SeekRequestContext) async throws -> Response {
         let workspaceID = try context.workspaceID()
-        let entry = try registry.entry(context.parameters.get("worker_id") ?? "")
+        let entry = try await catalog.entry(context.parameters.get("worker_id") ?? "", for: workspaceID)
         let body = try await JSONRequest.bytes(of: request, context: context)
         let jobRequest = try JobRequest(body: try JSONRequest.parse(body))
         let violations = entry.schema.validate(jobRequest.input)
         guard violations.isEmpty else {
             throw SeekError(.unprocessableEntity, "The input does not match the input schema of worker \(entry.manifest.id).", details: violations)
         }
-        let plan = try JobPlan(request: jobRequest, manifest: entry.manifest)
+        var submission = try entry.submission(workspaceID: workspaceID, request: jobRequest, idempotency: nil, fee: platformFee)
         if let webhook = jobRequest.webhook { try await addressGuard.checkAtSubmit(webhook) }
-        var idempotency: IdempotencyClaim?
         if let key = request.headers[.idempotencyKey] {
             try Idempotency.validate(key)
-            idempotency = IdempotencyClaim(key: key, fingerprint: Idempotency.fingerprint(workerID: entry.manifest.id, body: body))
+            submission.idempotency = IdempotencyClaim(key: key, fingerprint: Idempotency.fingerprint(workerID: entry.manifest.id, body: body))
         }
-        let submission = JobSubmission(
-            workspaceID: workspaceID,
-            workerID: entry.manifest.id,
-            request: jobRequest,
-            plan: plan,
-            billingMode: entry.manifest.pricing.mode,
-            idempotency: idempotency
-        )
         let outcome = try await queue.submit(submission)
         var headers: HTTPFields = [.location: "/v1/jobs/\(outcome.job.id)"]
         if case .replayed = outcome { headers[.idempotentReplayed] = "true" }

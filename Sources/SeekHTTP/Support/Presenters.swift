@@ -34,7 +34,8 @@ struct Presenter {
         case .current:
             return [
                 "job_uuid": .string(job.id), "status": .string(job.status.rawValue), "worker": .string(job.workerID),
-                "priority": .string(job.priority.rawValue), "cost_estimate_credits": .integer(job.costEstimateCredits),
+                "worker_version": .string(job.workerVersion), "priority": .string(job.priority.rawValue),
+                "cost_estimate_credits": .integer(job.costEstimateCredits),
                 "cost_credits": .integer(job.costCredits), "cost": cost(job), "duration_ms": .integer(job.durationMs),
                 "created_at": Timestamp.json(job.createdAt), "started_at": Timestamp.json(job.startedAt),
                 "completed_at": Timestamp.json(job.completedAt), "result": result, "files": files, "error": error,
@@ -42,7 +43,8 @@ struct Presenter {
             ]
         case .legacy:
             return [
-                "job_id": .string(job.id), "worker_id": .string(job.workerID), "status": .string(job.status.legacyName),
+                "job_id": .string(job.id), "worker_id": .string(job.workerID), "worker_version": .string(job.workerVersion),
+                "status": .string(job.status.legacyName),
                 "output": result, "files": files, "cost": cost(job), "error": error,
                 "created_at": Timestamp.json(job.createdAt), "started_at": Timestamp.json(job.startedAt),
                 "completed_at": Timestamp.json(job.completedAt),
@@ -82,8 +84,9 @@ struct Presenter {
     func workerSummary(_ manifest: WorkerManifest) -> JSONValue {
         [
             "id": .string(manifest.id), "name": .string(manifest.name), "description": .string(manifest.description),
-            "version": .string(manifest.version), "output_kind": .string(manifest.outputKind.rawValue), "pricing": pricing(manifest.pricing),
-            "max_duration_s": .integer(manifest.maxDurationSeconds),
+            "version": .string(manifest.version), "categories": .array(manifest.categories.map(JSONValue.string)),
+            "output": ["kind": .string(manifest.outputKind.rawValue)], "output_kind": .string(manifest.outputKind.rawValue),
+            "pricing": pricing(manifest.pricing), "max_duration_s": .integer(manifest.maxDurationSeconds),
         ]
     }
 
@@ -93,19 +96,32 @@ struct Presenter {
         return .object(members)
     }
 
+    /// A worker as its owner sees it: the detail, plus its state and which version is current.
+    func ownWorker(_ worker: PublishedWorker) -> JSONValue {
+        guard case var .object(members) = workerDetail(worker.current.manifest) else { return .null }
+        members["state"] = .string(worker.state.rawValue)
+        members["version_number"] = .integer(worker.current.number)
+        members["version_created_at"] = Timestamp.json(worker.current.createdAt)
+        members["created_at"] = Timestamp.json(worker.createdAt)
+        return .object(members)
+    }
+
+    func deployment(_ worker: PublishedWorker, jobsThisMonth: Int, earnedThisMonth: Int) -> JSONValue {
+        [
+            "worker": .string(worker.id), "name": .string(worker.current.manifest.name), "state": .string(worker.state.rawValue),
+            "version": .string(worker.current.manifest.version), "version_number": .integer(worker.current.number),
+            "jobs_this_month": .integer(jobsThisMonth), "credits_earned_this_month": .integer(earnedThisMonth),
+            "created_at": Timestamp.json(worker.createdAt),
+        ]
+    }
+
+    /// The manifest's price list, with each price also in dollars at this server's credit price.
     private func pricing(_ pricing: Pricing) -> JSONValue {
-        var members: OrderedDictionaryOfJSON = ["billing_mode": .string(pricing.mode.rawValue)]
+        guard case var .object(members) = pricing.json else { return .null }
         switch pricing.mode {
-        case .perRun:
-            members["credits_per_run"] = .integer(pricing.creditsPerRun)
-            members["usd_per_run"] = .double(creditPrice.usd(pricing.creditsPerRun))
-        case .perEvent:
-            members["credits_per_event"] = .integer(pricing.creditsPerEvent)
-            members["usd_per_event"] = .double(creditPrice.usd(pricing.creditsPerEvent))
-            members["max_events"] = .integer(pricing.maxEvents)
-            members["event_cap_input"] = .string(pricing.eventCapInput)
+        case .perRun: members["usd_per_run"] = .double(creditPrice.usd(pricing.creditsPerRun))
+        case .perEvent: members["usd_per_event"] = .double(creditPrice.usd(pricing.creditsPerEvent))
         }
-        members["infra_credits_per_second"] = .integer(pricing.infraCreditsPerSecond)
         return .object(members)
     }
 
@@ -128,9 +144,15 @@ struct Presenter {
         func lines(_ lines: [UsageReport.Line], key: String) -> JSONValue {
             .array(lines.map { [key: .string($0.key), "credits": .integer(Int64($0.credits)), "jobs": .integer(Int64($0.jobs))] })
         }
+        let spent = report.spent
+        let earned = report.earned
         return [
-            "month": .string(report.month.description), "credits": .integer(Int64(report.credits)), "jobs": .integer(Int64(report.jobs)),
-            "by_worker": lines(report.byWorker, key: "worker"), "by_day": lines(report.byDay, key: "date"),
+            "month": .string(report.month.description), "credits": .integer(Int64(spent.credits)), "jobs": .integer(Int64(spent.jobs)),
+            "by_worker": lines(spent.byWorker, key: "worker"), "by_day": lines(spent.byDay, key: "date"),
+            "earnings": [
+                "credits": .integer(Int64(earned.credits)), "jobs": .integer(Int64(earned.jobs)),
+                "by_worker": lines(earned.byWorker, key: "worker"), "by_day": lines(earned.byDay, key: "date"),
+            ],
         ]
     }
 

@@ -191,6 +191,38 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v7-published-workers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE workers (
+                        id TEXT PRIMARY KEY,
+                        owner_id TEXT NOT NULL REFERENCES workspaces(id),
+                        state TEXT NOT NULL CHECK (state IN ('draft', 'published', 'unpublished')),
+                        current_version INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX workers_owner ON workers(owner_id);
+                    CREATE TABLE worker_versions (
+                        worker_id TEXT NOT NULL REFERENCES workers(id),
+                        number INTEGER NOT NULL,
+                        version TEXT NOT NULL,
+                        manifest TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (worker_id, number),
+                        UNIQUE (worker_id, version)
+                    ) WITHOUT ROWID;
+                    -- The version a job was submitted with (its number, for published workers, and its name), and
+                    -- who is paid for it and at what fee: fixed at submit, so later changes do not reach it.
+                    ALTER TABLE jobs ADD COLUMN worker_version INTEGER;
+                    ALTER TABLE jobs ADD COLUMN worker_version_name TEXT;
+                    ALTER TABLE jobs ADD COLUMN publisher_id TEXT;
+                    ALTER TABLE jobs ADD COLUMN platform_fee_percent INTEGER;
+                    -- Deployments count the jobs of published workers; built-in jobs pay nothing for this index.
+                    CREATE INDEX jobs_published_worker ON jobs(worker_id, completed_at) WHERE worker_version IS NOT NULL;
+                    INSERT INTO store_counters (name, value) VALUES ('workers', 0);
+                    """
+            )
+        }
         return migrator
     }
 }

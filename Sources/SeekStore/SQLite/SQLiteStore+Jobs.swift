@@ -15,6 +15,7 @@ extension SQLiteStore: JobStore {
                 id: IDKind.job.make(now: now),
                 workspaceID: submission.workspaceID,
                 workerID: submission.workerID,
+                workerVersion: submission.workerVersion.name,
                 status: handOff == nil ? .queued : .running,
                 priority: submission.request.priority,
                 input: submission.request.input,
@@ -34,13 +35,16 @@ extension SQLiteStore: JobStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO jobs (id, workspace_id, worker_id, status, priority, input, webhook_url, timeout_s, cost_estimate,
-                                      billing_mode, created_at, runner_id, attempts, started_at, lease_expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      billing_mode, created_at, runner_id, attempts, started_at, lease_expires_at, worker_version,
+                                      worker_version_name, publisher_id, platform_fee_percent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [
                 job.id, job.workspaceID, job.workerID, job.status.rawValue, job.priority.rank, inputText, job.webhookURL,
                 job.timeoutSeconds, job.costEstimateCredits, job.billingMode.rawValue, now.storedMillis, handOff?.claimant,
                 job.attempts, job.startedAt?.storedMillis, handOff.map { now.addingTimeInterval($0.seconds).storedMillis },
+                submission.workerVersion.number, submission.workerVersion.name, submission.publisher?.workspaceID,
+                submission.publisher?.fee.percent,
             ])
             if let claim = submission.idempotency {
                 try db.cachedStatement(
@@ -153,7 +157,7 @@ extension SQLiteStore: JobStore {
                     UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
                     WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND worker_id IN (\(placeholders))
                                   ORDER BY priority DESC, seq LIMIT ?)
-                    RETURNING seq, priority, id, workspace_id, worker_id, input, timeout_s, cost_estimate, attempts, webhook_url
+                    RETURNING seq, priority, id, workspace_id, worker_id, worker_version, input, timeout_s, cost_estimate, attempts, webhook_url
                     """
             ),
             arguments: [claimant, now.storedMillis, now.addingTimeInterval(request.leaseSeconds).storedMillis]
@@ -168,6 +172,7 @@ extension SQLiteStore: JobStore {
                 id: row["id"],
                 workspaceID: row["workspace_id"],
                 workerID: row["worker_id"],
+                workerVersion: row["worker_version"],
                 input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
                 deadlineSeconds: row["timeout_s"],
                 reservedCredits: row["cost_estimate"],
@@ -197,22 +202,25 @@ extension SQLiteStore: JobStore {
         let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
         let finishedAt = Date(storedMillis: ending.at.storedMillis)
         return try await writer.write { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE jobs SET status = ?, completed_at = ?, result = ?, files = ?, cost_run = ?, cost_infra = ?, error_code = ?,
-                                    error_message = ?, lease_expires_at = NULL
-                    WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
-                    """
-            ).execute(arguments: [
-                ending.status.rawValue, finishedAt.storedMillis, resultText, filesText, ending.cost.runCredits, ending.cost.infraCredits,
-                ending.error?.code, ending.error?.message, claimed.id, claimant, claimed.attempt,
-            ])
-            let recorded = db.changesCount == 1
+            let updated = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET status = ?, completed_at = ?, result = ?, files = ?, cost_run = ?, cost_infra = ?, error_code = ?,
+                                        error_message = ?, lease_expires_at = NULL
+                        WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ? AND attempts = ?
+                        RETURNING publisher_id, platform_fee_percent
+                        """
+                ),
+                arguments: [
+                    ending.status.rawValue, finishedAt.storedMillis, resultText, filesText, ending.cost.runCredits, ending.cost.infraCredits,
+                    ending.error?.code, ending.error?.message, claimed.id, claimant, claimed.attempt,
+                ]
+            )
             // The next job for the freed slot, in this commit, so that a busy runner makes no claim of its own.
             let nextJobs = try next.map { try Self.claim($0, claimant: claimant, at: finishedAt, in: db) } ?? []
             // The run lost its lease and the job was requeued (and maybe finished) elsewhere: this result is stale.
-            guard recorded else { return FinishResult(recorded: false, next: nextJobs) }
-            try Self.settle(
+            guard let updated else { return FinishResult(recorded: false, next: nextJobs) }
+            let charged = try Self.settle(
                 reserved: claimed.reservedCredits,
                 charged: ending.cost.totalCredits,
                 workspaceID: claimed.workspaceID,
@@ -221,6 +229,14 @@ extension SQLiteStore: JobStore {
                 at: finishedAt,
                 in: db
             )
+            if let publisher = updated["publisher_id"] as String?,
+                let fee = try PlatformFee(percent: updated["platform_fee_percent"] ?? 0) as PlatformFee?
+            {
+                let earning = fee.earning(of: charged)
+                if earning > 0 {
+                    try Self.post(.earning, earning, workspaceID: publisher, jobID: claimed.id, workerID: claimed.workerID, at: finishedAt, in: db)
+                }
+            }
             if let url = claimed.webhookURL, let payload {
                 try Self.enqueueWebhook(
                     url: url,
@@ -236,6 +252,8 @@ extension SQLiteStore: JobStore {
         }
     }
 
+    /// Charges what a job cost out of its reservation and releases the rest; returns what was charged.
+    @discardableResult
     private static func settle(
         reserved: Int,
         charged: Int,
@@ -244,10 +262,13 @@ extension SQLiteStore: JobStore {
         workerID: String,
         at now: Date,
         in db: Database
-    ) throws {
+    ) throws -> Int {
+        var total = 0
         for (type, amount) in Settlement.entries(reserved: reserved, charged: charged) {
             try post(type, amount, workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, in: db)
+            if type == .charge { total += amount }
         }
+        return total
     }
 
     /// Puts running jobs back in the queue as if never started; `condition` says which.
@@ -302,6 +323,7 @@ enum JobRow {
             id: row["id"],
             workspaceID: row["workspace_id"],
             workerID: row["worker_id"],
+            workerVersion: row["worker_version_name"],
             status: status,
             priority: JobPriority(rank: row["priority"]) ?? .normal,
             input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),

@@ -125,31 +125,34 @@ extension SQLiteStore: LedgerStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT worker_id, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, SUM(amount) AS credits,
+                    SELECT type, worker_id, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS day, SUM(amount) AS credits,
                            COUNT(DISTINCT job_id) AS jobs
                     FROM ledger_entries
-                    WHERE workspace_id = ? AND type = 'charge' AND created_at >= ? AND created_at < ?
-                    GROUP BY worker_id, day
+                    WHERE workspace_id = ? AND type IN ('charge', 'earning') AND created_at >= ? AND created_at < ?
+                    GROUP BY type, worker_id, day
                     """,
                 arguments: [workspaceID, start, end]
             )
-            func totals(_ key: (Row) -> String) -> [UsageReport.Line] {
-                var lines: [String: UsageReport.Line] = [:]
-                for row in rows {
-                    let name = key(row)
-                    lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].credits += row["credits"]
-                    lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].jobs += row["jobs"]
+            func totals(_ type: LedgerEntryType) -> UsageReport.Totals {
+                let rows = rows.filter { $0["type"] == type.rawValue }
+                func lines(_ key: (Row) -> String) -> [UsageReport.Line] {
+                    var lines: [String: UsageReport.Line] = [:]
+                    for row in rows {
+                        let name = key(row)
+                        lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].credits += row["credits"]
+                        lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].jobs += row["jobs"]
+                    }
+                    return lines.values.sorted { $0.key < $1.key }
                 }
-                return lines.values.sorted { $0.key < $1.key }
+                let byWorker = lines { $0["worker_id"] ?? "" }
+                return UsageReport.Totals(
+                    credits: byWorker.reduce(0) { $0 + $1.credits },
+                    jobs: byWorker.reduce(0) { $0 + $1.jobs },
+                    byWorker: byWorker,
+                    byDay: lines { $0["day"] }
+                )
             }
-            let byWorker = totals { $0["worker_id"] ?? "" }
-            return UsageReport(
-                month: month,
-                credits: byWorker.reduce(0) { $0 + $1.credits },
-                jobs: byWorker.reduce(0) { $0 + $1.jobs },
-                byWorker: byWorker,
-                byDay: totals { $0["day"] }
-            )
+            return UsageReport(month: month, spent: totals(.charge), earned: totals(.earning))
         }
     }
 

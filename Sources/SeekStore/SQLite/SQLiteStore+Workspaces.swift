@@ -103,13 +103,11 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     public func credentialsEpoch() async throws -> Int64 {
-        try await read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM store_counters WHERE name = 'credentials'")) ?? 0
-        }
+        try await read { db in try Self.counter("credentials", in: db) }
     }
 
     private static func moveCredentialsEpoch(in db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE store_counters SET value = value + 1 WHERE name = 'credentials'").execute()
+        try moveCounter("credentials", in: db)
     }
 
     public func keys(workspaceID: String) async throws -> [APIKeyRecord] {

@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import SeekCore
+
+extension SQLiteStore: WorkerStore {
+    public func createWorker(_ manifest: WorkerManifest, owner: String) async throws -> PublishedWorker {
+        let now = Date.storeNow()
+        return try await writer.write { db in
+            guard try Self.workerRow(id: manifest.id, in: db) == nil else {
+                throw SeekError.invalidManifest(at: "/id", "\(manifest.id) is taken")
+            }
+            try db.execute(
+                sql: "INSERT INTO workers (id, owner_id, state, current_version, created_at) VALUES (?, ?, 'draft', 1, ?)",
+                arguments: [manifest.id, owner, now.storedMillis]
+            )
+            try Self.insertVersion(manifest, number: 1, at: now, in: db)
+            try Self.moveCounter("workers", in: db)
+            return PublishedWorker(
+                ownerWorkspaceID: owner,
+                state: .draft,
+                current: WorkerVersion(number: 1, manifest: manifest, createdAt: now),
+                createdAt: now
+            )
+        }
+    }
+
+    public func addVersion(_ manifest: WorkerManifest, owner: String) async throws -> PublishedWorker {
+        let now = Date.storeNow()
+        return try await writer.write { db in
+            guard var worker = try Self.ownedWorker(id: manifest.id, owner: owner, in: db) else {
+                throw SeekError.notFound("Worker \(manifest.id)")
+            }
+            let used = try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM worker_versions WHERE worker_id = ? AND version = ?)",
+                arguments: [manifest.id, manifest.version]
+            )
+            guard used != true else {
+                throw SeekError.invalidManifest(at: "/version", "version \(manifest.version) of \(manifest.id) exists already")
+            }
+            let number = worker.current.number + 1
+            try Self.insertVersion(manifest, number: number, at: now, in: db)
+            try db.execute(sql: "UPDATE workers SET current_version = ? WHERE id = ?", arguments: [number, manifest.id])
+            try Self.moveCounter("workers", in: db)
+            worker.current = WorkerVersion(number: number, manifest: manifest, createdAt: now)
+            return worker
+        }
+    }
+
+    public func setWorkerState(id: String, owner: String, _ state: PublishedWorker.State) async throws -> PublishedWorker {
+        try await writer.write { db in
+            guard var worker = try Self.ownedWorker(id: id, owner: owner, in: db) else { throw SeekError.notFound("Worker \(id)") }
+            guard worker.state != state else { return worker }
+            try db.execute(sql: "UPDATE workers SET state = ? WHERE id = ?", arguments: [state.rawValue, id])
+            try Self.moveCounter("workers", in: db)
+            worker.state = state
+            return worker
+        }
+    }
+
+    public func publishedWorker(id: String) async throws -> PublishedWorker? {
+        try await read { db in try Self.workerRow(id: id, in: db) }
+    }
+
+    public func workerVersion(id: String, number: Int) async throws -> WorkerVersion? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT number, manifest, created_at FROM worker_versions WHERE worker_id = ? AND number = ?",
+                arguments: [id, number]
+            ).map(Self.decodeVersion)
+        }
+    }
+
+    public func publishedWorkers(owner: String?) async throws -> [PublishedWorker] {
+        try await read { db in
+            let filter = owner == nil ? "w.state = 'published'" : "w.owner_id = ?"
+            let rows = try Row.fetchAll(
+                db,
+                sql: "\(Self.selectWorker) WHERE \(filter) ORDER BY w.id",
+                arguments: owner.map { [$0] } ?? []
+            )
+            return try rows.map(Self.decodeWorker)
+        }
+    }
+
+    public func jobsEnded(workerIDs: [String], from start: Date, until end: Date) async throws -> [String: Int] {
+        guard !workerIDs.isEmpty else { return [:] }
+        return try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT worker_id, COUNT(*) AS jobs FROM jobs
+                    WHERE worker_id IN (\(workerIDs.map { _ in "?" }.joined(separator: ", "))) AND worker_version IS NOT NULL
+                          AND completed_at >= ? AND completed_at < ?
+                    GROUP BY worker_id
+                    """,
+                arguments: StatementArguments(workerIDs) + [start.storedMillis, end.storedMillis]
+            )
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["worker_id"], $0["jobs"]) })
+        }
+    }
+
+    public func workersEpoch() async throws -> Int64 {
+        try await read { db in try Self.counter("workers", in: db) }
+    }
+
+    // MARK: Rows
+
+    private static let selectWorker = """
+        SELECT w.id, w.owner_id, w.state, w.created_at AS worker_created_at, v.number, v.manifest, v.created_at
+        FROM workers w JOIN worker_versions v ON v.worker_id = w.id AND v.number = w.current_version
+        """
+
+    private static func workerRow(id: String, in db: Database) throws -> PublishedWorker? {
+        try Row.fetchOne(db, sql: "\(selectWorker) WHERE w.id = ?", arguments: [id]).map(decodeWorker)
+    }
+
+    private static func ownedWorker(id: String, owner: String, in db: Database) throws -> PublishedWorker? {
+        try workerRow(id: id, in: db).flatMap { $0.ownerWorkspaceID == owner ? $0 : nil }
+    }
+
+    private static func insertVersion(_ manifest: WorkerManifest, number: Int, at now: Date, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO worker_versions (worker_id, number, version, manifest, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [manifest.id, number, manifest.version, manifest.json.serializedString, now.storedMillis]
+        )
+    }
+
+    private static func decodeWorker(_ row: Row) throws -> PublishedWorker {
+        PublishedWorker(
+            ownerWorkspaceID: row["owner_id"],
+            state: PublishedWorker.State(rawValue: row["state"]) ?? .draft,
+            current: try decodeVersion(row),
+            createdAt: row.date("worker_created_at") ?? Date()
+        )
+    }
+
+    /// A stored manifest was checked when it was stored; reading it back checks it again, so that a row
+    /// edited by hand cannot smuggle a broken schema into the catalog.
+    private static func decodeVersion(_ row: Row) throws -> WorkerVersion {
+        let manifest = try WorkerManifest(json: try JSONParser.parse(row["manifest"] as String))
+        return WorkerVersion(number: row["number"], manifest: manifest, createdAt: row.date("created_at") ?? Date())
+    }
+}
+
+extension SQLiteStore {
+    /// A counter of `store_counters` that every process sharing the database reads.
+    static func counter(_ name: String, in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM store_counters WHERE name = ?"), arguments: [name]) ?? 0
+    }
+
+    static func moveCounter(_ name: String, in db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE store_counters SET value = value + 1 WHERE name = ?").execute(arguments: [name])
+    }
+}

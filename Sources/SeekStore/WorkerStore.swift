@@ -1,0 +1,24 @@
+import Foundation
+import SeekCore
+
+/// The workers workspaces publish, with every version of their manifests. Who may see a worker is a rule
+/// of SeekCore (`PublishedWorker.isVisible`); an implementation answers 404, never 403, to a caller that is
+/// not the owner of what it changes.
+public protocol WorkerStore: Sendable {
+    /// Makes a draft owned by `owner` from its first manifest; an id already taken is a 422 at `/id`.
+    func createWorker(_ manifest: WorkerManifest, owner: String) async throws -> PublishedWorker
+    /// Makes `manifest` the current version of the owner's worker of the same id; a version string used
+    /// before by this worker is a 422 at `/version`. Jobs already submitted keep their version.
+    func addVersion(_ manifest: WorkerManifest, owner: String) async throws -> PublishedWorker
+    /// Lists a worker in the marketplace or takes it off the list.
+    func setWorkerState(id: String, owner: String, _ state: PublishedWorker.State) async throws -> PublishedWorker
+    func publishedWorker(id: String) async throws -> PublishedWorker?
+    func workerVersion(id: String, number: Int) async throws -> WorkerVersion?
+    /// Every worker the marketplace lists (`owner` nil), or all of one owner's, by id.
+    func publishedWorkers(owner: String?) async throws -> [PublishedWorker]
+    /// How many jobs of each of `workerIDs` ended (any workspace's, any terminal state) from `start` until `end`.
+    func jobsEnded(workerIDs: [String], from start: Date, until end: Date) async throws -> [String: Int]
+    /// A number that moves whenever any published worker changes, in any process sharing the storage:
+    /// caches of workers compare it to know when to read again.
+    func workersEpoch() async throws -> Int64
+}
