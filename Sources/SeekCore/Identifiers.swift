@@ -5,6 +5,8 @@ import Synchronization
 /// The kinds of identifiers Seek hands out, each `prefix_<ULID>`; ULIDs sort by time, so they double as cursors.
 public enum IDKind: String, Sendable, CaseIterable {
     case job, file, ws, key, txn, whd
+    /// A runner token's id (the token itself is `srt_…`).
+    case rtk
 
     /// A fresh identifier of this kind.
     public func make(now: Date = Date()) -> String { "\(rawValue)_\(ULID.make(now: now))" }
@@ -66,10 +68,14 @@ public enum Secrets {
     private static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// `sk_live_` + 43 base62 characters (256 bits of randomness).
-    public static func makeAPIKey() -> String {
+    public static func makeAPIKey() -> String { "sk_live_" + random62(43) }
+
+    /// `srt_` + 43 base62 characters: a runner token, good for one worker's runners.
+    public static func makeRunnerToken() -> String { "srt_" + random62(43) }
+
+    private static func random62(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        let body = (0..<43).map { _ in base62[Int(generator.next(upperBound: UInt8(62)))] }
-        return "sk_live_" + String(decoding: body, as: UTF8.self)
+        return String(decoding: (0..<count).map { _ in base62[Int(generator.next(upperBound: UInt8(62)))] }, as: UTF8.self)
     }
 
     /// What is stored for an API key: the key is high-entropy, so one SHA-256 suffices (bcrypt is for passwords).

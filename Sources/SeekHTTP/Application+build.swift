@@ -53,6 +53,9 @@ public struct SeekServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         OperationsController(store: store, metrics: metrics).register(in: router)
+        // Runners authenticate with their worker's token, not an API key: a group of its own.
+        RunnerController(gateway: runtime.remoteRunners)
+            .register(in: router.group("v1/runner").add(middleware: RunnerAuthMiddleware(gateway: runtime.remoteRunners, limiter: limiter)))
         var v1 = router.group("v1")
             .add(middleware: APIVersionMiddleware())
             .add(middleware: AuthMiddleware(keys: keys, usage: KeyUsageRecorder(store: store), limiter: limiter))

@@ -11,6 +11,8 @@ public struct SeekRequestContext: RequestContext, RemoteAddressRequestContext {
     public var apiVersion = APIVersion.current
     /// Set by `AuthMiddleware`; handlers behind it read it through `workspaceID`.
     public var identity: APIKeyIdentity?
+    /// Set by `RunnerAuthMiddleware` on the runner API's routes.
+    public var runner: RunnerIdentity?
 
     /// The peer's address, for limiting requests that carry no valid key.
     public var remoteAddress: SocketAddress?
@@ -25,6 +27,12 @@ public struct SeekRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// Bodies over 1 MiB are refused with 413.
     public var maxUploadSize: Int { 1 << 20 }
+
+    /// The authenticated runner; only routes behind `RunnerAuthMiddleware` call this.
+    public func runnerIdentity() throws -> RunnerIdentity {
+        guard let runner else { throw SeekError(.unauthorized, "Missing or invalid runner token (Authorization: Bearer srt_…).") }
+        return runner
+    }
 
     /// The authenticated workspace; only routes behind `AuthMiddleware` call this.
     public func workspaceID() throws -> String {

@@ -44,7 +44,7 @@ public final class JobQueue: Sendable {
                 slot.run(ClaimedJob(handedOff: job, workerVersion: submission.workerVersion.number))
             } else {
                 slot?.releaseSlot()
-                queued()
+                queued(workerID: job.workerID)
             }
         case .replayed:
             slot?.releaseSlot()
@@ -77,8 +77,9 @@ public final class JobQueue: Sendable {
         try await store.claim(workers: workers, limit: limit, claimant: claimant, leaseSeconds: leaseSeconds)
     }
 
-    /// Renews the leases of jobs `claimant` still runs.
-    public func heartbeat(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws {
+    /// Renews the leases of jobs `claimant` still runs; returns those it renewed.
+    @discardableResult
+    public func heartbeat(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws -> Set<String> {
         try await store.renewLeases(jobIDs: jobIDs, claimant: claimant, leaseSeconds: leaseSeconds)
     }
 
@@ -102,7 +103,7 @@ public final class JobQueue: Sendable {
     /// Gives a claimed job back to the queue unfinished.
     public func returnToQueue(_ job: ClaimedJob, claimant: String) async throws {
         try await store.returnToQueue(job, claimant: claimant)
-        queued()
+        queued(workerID: job.workerID)
     }
 
     /// A claimant that restarted gives back every job it held; nothing else is touched.
@@ -124,10 +125,12 @@ public final class JobQueue: Sendable {
         local.withLock { $0 = runner }
     }
 
-    /// Jobs entered the queue without a slot: claims are due.
-    private func queued() {
+    /// Jobs entered the queue without a slot: claims are due (by runners of `workerID`, or of any worker when
+    /// it is not known which jobs went back).
+    private func queued(workerID: String? = nil) {
         local.withLock { $0 }?.jobsQueued()
         signals.work.ring()
+        if let workerID { signals.queued.notify(workerID) } else { signals.queued.notifyAll() }
     }
 
     private func ended(jobID: String, status: JobStatus, hasWebhook: Bool) {

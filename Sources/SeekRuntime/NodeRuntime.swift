@@ -12,6 +12,8 @@ public struct RuntimeConfiguration: Sendable {
     public var webhooks = WebhookConfiguration()
     /// The platform's share of what a published worker earns.
     public var platformFee = PlatformFee.standard
+    /// How remote runners claim and hold jobs.
+    public var remoteRunners = RunnerGateway.Configuration()
     /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
     public var hostResolver: any HostResolver = SystemHostResolver()
 
@@ -34,6 +36,8 @@ public struct NodeRuntime: Sendable {
     /// Built-in and published workers, as callers see them.
     public let catalog: WorkerCatalog
     public let platformFee: PlatformFee
+    /// The runner API's side of the runtime: remote runners claim, renew and finish through it.
+    public let remoteRunners: RunnerGateway
     public let runner: JobRunner
     public let webhookSender: WebhookSender
     public let reaper: LeaseReaper
@@ -52,6 +56,7 @@ public struct NodeRuntime: Sendable {
         catalog = WorkerCatalog(builtIn: registry, store: store)
         platformFee = configuration.platformFee
         queue = JobQueue(store: store, metrics: metrics)
+        remoteRunners = RunnerGateway(queue: queue, catalog: catalog, store: store, configuration: configuration.remoteRunners)
         runner = JobRunner(
             queue: queue,
             registry: registry,

@@ -17,8 +17,11 @@ public protocol JobStore: Sendable {
     /// Moves up to `limit` queued jobs of `workers`, highest priority first and FIFO within one, to running
     /// under a lease held by `claimant`.
     func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob]
-    /// Extends the leases of jobs `claimant` still runs.
-    func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws
+    /// Extends the leases of jobs `claimant` still runs; returns those it renewed (the others were lost).
+    @discardableResult
+    func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws -> Set<String>
+    /// A job `claimant` runs now, as its claim handed it out; nil if it holds no lease on it.
+    func runningJob(id: String, claimant: String) async throws -> ClaimedJob?
     /// Ends a run as `ending` says and settles the credits in one commit; in the same commit, claims what
     /// `thenClaim` asks for the slot the run frees. Not recorded if the run had lost its lease (the job was
     /// requeued), in which case the job is left as it is.

@@ -18,6 +18,18 @@ public protocol WorkerStore: Sendable {
     func publishedWorkers(owner: String?) async throws -> [PublishedWorker]
     /// How many jobs of each of `workerIDs` ended (any workspace's, any terminal state) from `start` until `end`.
     func jobsEnded(workerIDs: [String], from start: Date, until end: Date) async throws -> [String: Int]
+    /// A new token for the owner's worker, returned once with its secret; only its hash is stored.
+    func createRunnerToken(workerID: String, owner: String) async throws -> (record: RunnerTokenRecord, token: String)
+    /// The owner's tokens of a worker, newest first, revoked ones too.
+    func runnerTokens(workerID: String, owner: String) async throws -> [RunnerTokenRecord]
+    func revokeRunnerToken(workerID: String, owner: String, tokenID: String) async throws -> RunnerTokenRecord
+    /// The runner behind a live token's hash, read from storage on every call, so that a revoked token is
+    /// refused at its next call whichever process revoked it.
+    func runnerIdentity(forTokenHash hash: String) async throws -> RunnerIdentity?
+    /// Notes that the runner process `claimant`, holding `identity`'s token, called.
+    func recordRunnerSeen(_ identity: RunnerIdentity, claimant: String, at: Date) async throws
+    /// How many runner processes of each worker called since `since`.
+    func runnersOnline(workerIDs: [String], since: Date) async throws -> [String: Int]
     /// A number that moves whenever any published worker changes, in any process sharing the storage:
     /// caches of workers compare it to know when to read again.
     func workersEpoch() async throws -> Int64

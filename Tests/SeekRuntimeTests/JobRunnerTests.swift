@@ -114,9 +114,10 @@ struct CountingJobStore: JobStore {
         claims.add()
         return try await base.claim(workers: workers, limit: limit, claimant: claimant, leaseSeconds: leaseSeconds)
     }
-    func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws {
+    func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws -> Set<String> {
         try await base.renewLeases(jobIDs: jobIDs, claimant: claimant, leaseSeconds: leaseSeconds)
     }
+    func runningJob(id: String, claimant: String) async throws -> ClaimedJob? { try await base.runningJob(id: id, claimant: claimant) }
     func finish(_ job: ClaimedJob, claimant: String, ending: JobEnding, thenClaim: ClaimRequest?) async throws -> FinishResult {
         try await base.finish(job, claimant: claimant, ending: ending, thenClaim: thenClaim)
     }

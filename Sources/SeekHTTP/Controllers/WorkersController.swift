@@ -21,6 +21,9 @@ struct WorkersController {
         v1.post("workers/:worker_id/publish", use: publish)
         v1.post("workers/:worker_id/unpublish", use: unpublish)
         v1.get("me/deployments", use: deployments)
+        v1.post("workers/:worker_id/runner-tokens", use: createRunnerToken)
+        v1.get("workers/:worker_id/runner-tokens", use: runnerTokens)
+        v1.delete("workers/:worker_id/runner-tokens/:token_id", use: revokeRunnerToken)
     }
 
     @Sendable func list(request: Request, context: SeekRequestContext) async throws -> Response {
@@ -68,22 +71,47 @@ struct WorkersController {
         JSONResponse.make(presenter.ownWorker(try await catalog.setListed(try workerID(context), false, owner: try context.workspaceID())))
     }
 
-    /// My workers with their state, current version, jobs ended this month and credits earned this month.
+    @Sendable func createRunnerToken(request: Request, context: SeekRequestContext) async throws -> Response {
+        let created = try await store.createRunnerToken(workerID: try workerID(context), owner: try context.workspaceID())
+        guard case var .object(members) = presenter.runnerToken(created.record) else { return JSONResponse.make(status: .created, .null) }
+        members["token"] = .string(created.token)
+        return JSONResponse.make(status: .created, .object(members))
+    }
+
+    @Sendable func runnerTokens(request: Request, context: SeekRequestContext) async throws -> Response {
+        let tokens = try await store.runnerTokens(workerID: try workerID(context), owner: try context.workspaceID())
+        return JSONResponse.make(["data": .array(tokens.map(presenter.runnerToken))])
+    }
+
+    @Sendable func revokeRunnerToken(request: Request, context: SeekRequestContext) async throws -> Response {
+        let id = context.parameters.get("token_id") ?? ""
+        guard IDKind.rtk.matches(id) else { throw SeekError.notFound("Runner token \(id.prefix(64))") }
+        let record = try await store.revokeRunnerToken(workerID: try workerID(context), owner: try context.workspaceID(), tokenID: id)
+        return JSONResponse.make(presenter.runnerToken(record))
+    }
+
+    /// My workers with their state, current version, runners online, jobs ended and credits earned this month.
     @Sendable func deployments(request: Request, context: SeekRequestContext) async throws -> Response {
         let workspaceID = try context.workspaceID()
         let workers = try await catalog.owned(by: workspaceID)
         let month = UTCMonth(now())
         let jobs = try await store.jobsEnded(workerIDs: workers.map(\.id), from: month.start, until: month.next.start)
         let earned = try await store.usage(workspaceID: workspaceID, month: month).earned.byWorker
+        // A runner polls at least every `maxWait`; one silent for longer than twice that is gone.
+        let online = try await store.runnersOnline(workerIDs: workers.map(\.id), since: now().addingTimeInterval(-Self.runnerSilence))
         let deployments = workers.map { worker in
             presenter.deployment(
                 worker,
+                runnersOnline: online[worker.id] ?? 0,
                 jobsThisMonth: jobs[worker.id] ?? 0,
                 earnedThisMonth: earned.first { $0.key == worker.id }?.credits ?? 0
             )
         }
         return JSONResponse.make(presenter.page(deployments, nextCursor: nil))
     }
+
+    /// How long a runner may stay silent and still count as online.
+    static let runnerSilence: TimeInterval = 75
 
     /// The worker id in the path; one that is not a slug names no worker (404).
     private func workerID(_ context: SeekRequestContext) throws -> String {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import SeekCore
+import SeekRuntime
 import SeekStore
 import Synchronization
 
@@ -22,25 +23,55 @@ struct AuthMiddleware: RouterMiddleware {
         guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128,
             let identity = try await keys.identity(forKey: key)
         else {
-            if let limiter {
-                let decision = limiter.take("address:\(context.clientAddress)", limit: Self.unauthenticatedLimit)
-                if !decision.allowed {
-                    throw ErrorWithHeaders(
-                        SeekError(
-                            .tooManyRequests,
-                            "Too many requests without a valid API key from this address. "
-                                + "Retry after \(decision.retryAfterSeconds) s."
-                        ),
-                        RateLimitMiddleware.headers(decision)
-                    )
-                }
-            }
+            try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
             throw SeekError.unauthorized
         }
         var context = context
         context.identity = identity
         context.logger[metadataKey: "workspace_id"] = .string(identity.workspaceID)
         usage.used(identity, logger: context.logger)
+        return try await next(request, context)
+    }
+}
+
+extension AuthMiddleware {
+    /// A request without a valid credential spends its client address's bucket: 429 once it is empty.
+    static func slowDownGuessing(_ context: SeekRequestContext, limiter: RateLimiter?, credential: String) throws {
+        guard let limiter else { return }
+        let decision = limiter.take("address:\(context.clientAddress)", limit: unauthenticatedLimit)
+        guard decision.allowed else {
+            throw ErrorWithHeaders(
+                SeekError(
+                    .tooManyRequests,
+                    "Too many requests without a valid \(credential) from this address. Retry after \(decision.retryAfterSeconds) s."
+                ),
+                RateLimitMiddleware.headers(decision)
+            )
+        }
+    }
+}
+
+/// Resolves `Authorization: Bearer srt_…` to a runner of one worker, on every call: a revoked token is
+/// refused at its next call.
+struct RunnerAuthMiddleware: RouterMiddleware {
+    typealias Context = SeekRequestContext
+
+    let gateway: RunnerGateway
+    let limiter: RateLimiter?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let header = request.headers[.authorization] ?? ""
+        let token = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : ""
+        let runner: RunnerIdentity
+        do {
+            runner = try await gateway.identity(token: token)
+        } catch let error as SeekError where error.code == .unauthorized {
+            try AuthMiddleware.slowDownGuessing(context, limiter: limiter, credential: "runner token")
+            throw error
+        }
+        var context = context
+        context.runner = runner
+        context.logger[metadataKey: "worker"] = .string(runner.workerID)
         return try await next(request, context)
     }
 }

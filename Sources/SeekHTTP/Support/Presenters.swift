@@ -106,12 +106,22 @@ struct Presenter {
         return .object(members)
     }
 
-    func deployment(_ worker: PublishedWorker, jobsThisMonth: Int, earnedThisMonth: Int) -> JSONValue {
+    func deployment(_ worker: PublishedWorker, runnersOnline: Int, jobsThisMonth: Int, earnedThisMonth: Int) -> JSONValue {
         [
             "worker": .string(worker.id), "name": .string(worker.current.manifest.name), "state": .string(worker.state.rawValue),
             "version": .string(worker.current.manifest.version), "version_number": .integer(worker.current.number),
-            "jobs_this_month": .integer(jobsThisMonth), "credits_earned_this_month": .integer(earnedThisMonth),
+            "runners_online": .integer(runnersOnline), "jobs_this_month": .integer(jobsThisMonth),
+            "credits_earned_this_month": .integer(earnedThisMonth),
             "created_at": Timestamp.json(worker.createdAt),
+        ]
+    }
+
+    /// A runner token as lists show it: never the token itself.
+    func runnerToken(_ record: RunnerTokenRecord) -> JSONValue {
+        [
+            "id": .string(record.id), "worker": .string(record.workerID), "prefix": .string(record.prefix),
+            "created_at": Timestamp.json(record.createdAt), "last_used_at": Timestamp.json(record.lastUsedAt),
+            "revoked_at": Timestamp.json(record.revokedAt),
         ]
     }
 

@@ -8,6 +8,9 @@ public struct JobSignals: Sendable {
     public let webhooks = Doorbell()
     /// Notified by job id when a job reaches its terminal state.
     public let endings = WaitList<String>()
+    /// Notified by worker id when jobs of that worker enter the queue (every key when jobs go back to it):
+    /// remote runners' long polls wait here.
+    public let queued = WaitList<String>()
 
     public init() {}
 }

@@ -51,14 +51,24 @@ public final class WaitList<Key: Hashable & Sendable>: Sendable {
                 if keepUnheard { state.unheard.insert(key) }
                 return []
             }
-            var waiting: [CheckedContinuation<Void, Never>] = []
-            for token in tokens {
-                if case let .waiting(continuation) = state.slots[token] { waiting.append(continuation) }
-                state.slots[token] = .notified
-            }
-            return waiting
+            return Self.markNotified(tokens, in: &state)
         }
         for continuation in waiting { continuation.resume() }
+    }
+
+    /// Tells every ticket of every key (news that may concern any of them).
+    public func notifyAll() {
+        let waiting = state.withLock { state in Self.markNotified(Array(state.slots.keys), in: &state) }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    private static func markNotified(_ tokens: some Sequence<UInt64>, in state: inout State) -> [CheckedContinuation<Void, Never>] {
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        for token in tokens {
+            if case let .waiting(continuation) = state.slots[token] { waiting.append(continuation) }
+            state.slots[token] = .notified
+        }
+        return waiting
     }
 
     /// Returns once the ticket's key is notified (at once if it was since the ticket was taken), `timeout`
@@ -70,11 +80,18 @@ public final class WaitList<Key: Hashable & Sendable>: Sendable {
             await group.next()
             group.cancelAll()
         }
-        state.withLock { state in
-            state.slots.removeValue(forKey: ticket.token)
-            state.tokensByKey[ticket.key]?.remove(ticket.token)
-            if state.tokensByKey[ticket.key]?.isEmpty == true { state.tokensByKey.removeValue(forKey: ticket.key) }
-        }
+        state.withLock { state in Self.remove(ticket, from: &state) }
+    }
+
+    /// Gives a ticket back unused.
+    public func discard(_ ticket: Ticket) {
+        state.withLock { state in Self.remove(ticket, from: &state) }
+    }
+
+    private static func remove(_ ticket: Ticket, from state: inout State) {
+        state.slots.removeValue(forKey: ticket.token)
+        state.tokensByKey[ticket.key]?.remove(ticket.token)
+        if state.tokensByKey[ticket.key]?.isEmpty == true { state.tokensByKey.removeValue(forKey: ticket.key) }
     }
 
     private func waitForNews(_ ticket: Ticket) async {

@@ -220,6 +220,23 @@ enum SQLiteMigrations {
                     -- Deployments count the jobs of published workers; built-in jobs pay nothing for this index.
                     CREATE INDEX jobs_published_worker ON jobs(worker_id, completed_at) WHERE worker_version IS NOT NULL;
                     INSERT INTO store_counters (name, value) VALUES ('workers', 0);
+                    CREATE TABLE runner_tokens (
+                        id TEXT PRIMARY KEY,
+                        worker_id TEXT NOT NULL REFERENCES workers(id),
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        prefix TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        last_used_at INTEGER,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX runner_tokens_worker ON runner_tokens(worker_id);
+                    -- When each runner process last called, for the runners-online count of deployments.
+                    CREATE TABLE runner_presence (
+                        claimant TEXT PRIMARY KEY,
+                        worker_id TEXT NOT NULL,
+                        last_seen INTEGER NOT NULL
+                    ) WITHOUT ROWID;
                     """
             )
         }

@@ -167,32 +167,54 @@ extension SQLiteStore: JobStore {
         return rows.sorted { a, b in
             let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
             return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
-        }.map { row in
-            ClaimedJob(
-                id: row["id"],
-                workspaceID: row["workspace_id"],
-                workerID: row["worker_id"],
-                workerVersion: row["worker_version"],
-                input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
-                deadlineSeconds: row["timeout_s"],
-                reservedCredits: row["cost_estimate"],
-                attempt: row["attempts"],
-                startedAt: now,
-                webhookURL: row["webhook_url"]
-            )
-        }
+        }.map { row in claimedJob(row, startedAt: now) }
     }
 
-    public func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws {
-        guard !jobIDs.isEmpty else { return }
-        try await writer.write { db in
+    private static func claimedJob(_ row: Row, startedAt: Date) -> ClaimedJob {
+        ClaimedJob(
+            id: row["id"],
+            workspaceID: row["workspace_id"],
+            workerID: row["worker_id"],
+            workerVersion: row["worker_version"],
+            input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
+            deadlineSeconds: row["timeout_s"],
+            reservedCredits: row["cost_estimate"],
+            attempt: row["attempts"],
+            startedAt: startedAt,
+            webhookURL: row["webhook_url"]
+        )
+    }
+
+    @discardableResult
+    public func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws -> Set<String> {
+        guard !jobIDs.isEmpty else { return [] }
+        return try await writer.write { db in
             let expires = Date().addingTimeInterval(leaseSeconds).storedMillis
             let statement = try db.cachedStatement(
                 sql: """
                     UPDATE jobs SET lease_expires_at = ? WHERE seq = (SELECT seq FROM jobs WHERE id = ?) AND status = 'running' AND runner_id = ?
                     """
             )
-            for id in jobIDs { try statement.execute(arguments: [expires, id, claimant]) }
+            var renewed: Set<String> = []
+            for id in jobIDs {
+                try statement.execute(arguments: [expires, id, claimant])
+                if db.changesCount == 1 { renewed.insert(id) }
+            }
+            return renewed
+        }
+    }
+
+    public func runningJob(id: String, claimant: String) async throws -> ClaimedJob? {
+        try await read { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, workspace_id, worker_id, worker_version, input, timeout_s, cost_estimate, attempts, started_at, webhook_url
+                        FROM jobs WHERE id = ? AND status = 'running' AND runner_id = ?
+                        """
+                ),
+                arguments: [id, claimant]
+            ).map { row in Self.claimedJob(row, startedAt: row.date("started_at") ?? Date()) }
         }
     }
 

@@ -101,6 +101,96 @@ extension SQLiteStore: WorkerStore {
         }
     }
 
+    public func createRunnerToken(workerID: String, owner: String) async throws -> (record: RunnerTokenRecord, token: String) {
+        let now = Date.storeNow()
+        let token = Secrets.makeRunnerToken()
+        let record = RunnerTokenRecord(
+            id: IDKind.rtk.make(now: now),
+            workerID: workerID,
+            workspaceID: owner,
+            prefix: Secrets.displayPrefix(of: token),
+            createdAt: now
+        )
+        try await writer.write { db in
+            guard try Self.ownedWorker(id: workerID, owner: owner, in: db) != nil else { throw SeekError.notFound("Worker \(workerID)") }
+            try db.execute(
+                sql: """
+                    INSERT INTO runner_tokens (id, worker_id, workspace_id, prefix, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [record.id, workerID, owner, record.prefix, Secrets.hashAPIKey(token), now.storedMillis]
+            )
+        }
+        return (record, token)
+    }
+
+    public func runnerTokens(workerID: String, owner: String) async throws -> [RunnerTokenRecord] {
+        try await read { db in
+            guard try Self.ownedWorker(id: workerID, owner: owner, in: db) != nil else { throw SeekError.notFound("Worker \(workerID)") }
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM runner_tokens WHERE worker_id = ? ORDER BY id DESC",
+                arguments: [workerID]
+            ).map(Self.decodeToken)
+        }
+    }
+
+    public func revokeRunnerToken(workerID: String, owner: String, tokenID: String) async throws -> RunnerTokenRecord {
+        let now = Date.storeNow()
+        return try await writer.write { db in
+            guard
+                var record = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM runner_tokens WHERE id = ? AND worker_id = ? AND workspace_id = ?",
+                    arguments: [tokenID, workerID, owner]
+                ).map(Self.decodeToken)
+            else { throw SeekError.notFound("Runner token \(tokenID)") }
+            guard record.revokedAt == nil else { return record }
+            try db.execute(sql: "UPDATE runner_tokens SET revoked_at = ? WHERE id = ?", arguments: [now.storedMillis, tokenID])
+            try Self.moveCounter("credentials", in: db)
+            record.revokedAt = now
+            return record
+        }
+    }
+
+    public func runnerIdentity(forTokenHash hash: String) async throws -> RunnerIdentity? {
+        try await read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT id, worker_id, workspace_id FROM runner_tokens WHERE token_hash = ? AND revoked_at IS NULL"),
+                arguments: [hash]
+            ).map { RunnerIdentity(tokenID: $0["id"], workerID: $0["worker_id"], workspaceID: $0["workspace_id"]) }
+        }
+    }
+
+    public func recordRunnerSeen(_ identity: RunnerIdentity, claimant: String, at date: Date) async throws {
+        try await writer.write { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO runner_presence (claimant, worker_id, last_seen) VALUES (?, ?, ?)
+                    ON CONFLICT (claimant) DO UPDATE SET last_seen = excluded.last_seen
+                    """
+            ).execute(arguments: [claimant, identity.workerID, date.storedMillis])
+            try db.cachedStatement(
+                sql: "UPDATE runner_tokens SET last_used_at = ? WHERE id = ?"
+            ).execute(arguments: [date.storedMillis, identity.tokenID])
+        }
+    }
+
+    public func runnersOnline(workerIDs: [String], since: Date) async throws -> [String: Int] {
+        guard !workerIDs.isEmpty else { return [:] }
+        return try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT worker_id, COUNT(*) AS runners FROM runner_presence
+                    WHERE worker_id IN (\(workerIDs.map { _ in "?" }.joined(separator: ", "))) AND last_seen >= ?
+                    GROUP BY worker_id
+                    """,
+                arguments: StatementArguments(workerIDs) + [since.storedMillis]
+            )
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["worker_id"], $0["runners"]) })
+        }
+    }
+
     public func workersEpoch() async throws -> Int64 {
         try await read { db in try Self.counter("workers", in: db) }
     }
@@ -118,6 +208,18 @@ extension SQLiteStore: WorkerStore {
 
     private static func ownedWorker(id: String, owner: String, in db: Database) throws -> PublishedWorker? {
         try workerRow(id: id, in: db).flatMap { $0.ownerWorkspaceID == owner ? $0 : nil }
+    }
+
+    private static func decodeToken(_ row: Row) -> RunnerTokenRecord {
+        RunnerTokenRecord(
+            id: row["id"],
+            workerID: row["worker_id"],
+            workspaceID: row["workspace_id"],
+            prefix: row["prefix"],
+            createdAt: row.date("created_at") ?? Date(),
+            lastUsedAt: row.date("last_used_at"),
+            revokedAt: row.date("revoked_at")
+        )
     }
 
     private static func insertVersion(_ manifest: WorkerManifest, number: Int, at now: Date, in db: Database) throws {

@@ -1,0 +1,122 @@
+import Foundation
+import SeekCore
+import SeekStore
+import Synchronization
+
+/// What remote runners (`seek runner`, or any program speaking the runner API) do, behind the HTTP routes
+/// of `/v1/runner`: claim jobs of their token's worker with a long poll, renew their leases and report
+/// outcomes, all through the jobs front door, with the same leases as the in-process runner. A report from
+/// a runner that lost its lease is a 409 and changes nothing.
+public final class RunnerGateway: Sendable {
+    public struct Configuration: Sendable {
+        /// How long a lease lasts without a heartbeat.
+        public var leaseSeconds: Double = 30
+        /// The longest a claim may hold when no job waits.
+        public var maxWait: Duration = .seconds(30)
+        /// The most jobs one claim takes.
+        public var maxClaim = 64
+        /// A long poll claims again this often even without news, for jobs another process queued.
+        public var pollInterval: Duration = .seconds(1)
+        /// How often a runner process's presence is written (its calls in between are not).
+        public var presenceInterval: Duration = .seconds(10)
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    private let queue: JobQueue
+    private let catalog: WorkerCatalog
+    private let store: any WorkerStore
+    private let lastSeen = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    public init(queue: JobQueue, catalog: WorkerCatalog, store: any WorkerStore, configuration: Configuration = Configuration()) {
+        self.queue = queue
+        self.catalog = catalog
+        self.store = store
+        self.configuration = configuration
+    }
+
+    /// The runner behind a token, or the contract's 401.
+    public func identity(token: String) async throws -> RunnerIdentity {
+        guard token.hasPrefix("srt_"), token.utf8.count <= 100, let identity = try await store.runnerIdentity(forTokenHash: Secrets.hashAPIKey(token))
+        else { throw SeekError(.unauthorized, "Missing or invalid runner token (Authorization: Bearer srt_…).") }
+        return identity
+    }
+
+    /// Up to `limit` jobs of the token's worker, leased to this runner process; when none waits, holds up to
+    /// `wait` for one to arrive. An empty answer means: claim again.
+    public func claim(_ identity: RunnerIdentity, runnerID: String, limit: Int, wait: Duration) async throws -> [ClaimedJob] {
+        let claimant = try claimant(identity, runnerID)
+        try await notePresence(identity, claimant: claimant)
+        let limit = min(max(1, limit), configuration.maxClaim)
+        let clock = ContinuousClock()
+        let deadline = clock.now + min(max(.zero, wait), configuration.maxWait)
+        while true {
+            // The ticket comes before the claim: a job queued between the two is not missed.
+            let ticket = queue.signals.queued.ticket(for: identity.workerID)
+            let jobs = try await queue.claim(
+                workers: [identity.workerID],
+                limit: limit,
+                claimant: claimant,
+                leaseSeconds: configuration.leaseSeconds
+            )
+            let remaining = deadline - clock.now
+            if !jobs.isEmpty || remaining <= .zero || Task.isCancelled {
+                queue.signals.queued.discard(ticket)
+                return jobs
+            }
+            await queue.signals.queued.wait(ticket, timeout: min(remaining, configuration.pollInterval))
+        }
+    }
+
+    /// Renews this runner's leases on `jobIDs`; returns those it still holds (the rest were lost).
+    public func heartbeat(_ identity: RunnerIdentity, runnerID: String, jobIDs: [String]) async throws -> Set<String> {
+        let claimant = try claimant(identity, runnerID)
+        try await notePresence(identity, claimant: claimant)
+        return try await queue.heartbeat(jobIDs: jobIDs, claimant: claimant, leaseSeconds: configuration.leaseSeconds)
+    }
+
+    /// Records how this runner's run of `jobID` ended, priced by the job's own version. A 409 if the runner
+    /// no longer holds the job's lease (or this is not the attempt it holds).
+    public func finish(_ identity: RunnerIdentity, runnerID: String, jobID: String, attempt: Int, report: RunnerReport) async throws -> Job? {
+        let claimant = try claimant(identity, runnerID)
+        guard let job = try await queue.store.runningJob(id: jobID, claimant: claimant), job.attempt == attempt else {
+            throw SeekError(.conflict, "This runner no longer holds the lease on job \(jobID): it went back to the queue, or another run has it.")
+        }
+        guard let version = try await catalog.version(job.workerID, number: job.workerVersion) else {
+            throw SeekError(.internalServerError, "The version job \(jobID) was submitted with is missing.")
+        }
+        let runSeconds = max(0, Date().timeIntervalSince(job.startedAt))
+        let outcome = report.outcome(
+            for: version.manifest,
+            reserved: job.reservedCredits,
+            durationMs: Int(runSeconds * 1000),
+            deadlineSeconds: job.deadlineSeconds
+        )
+        let result = try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: runSeconds)
+        guard result.recorded else {
+            throw SeekError(.conflict, "This runner no longer holds the lease on job \(jobID): it went back to the queue, or another run has it.")
+        }
+        return try await queue.store.job(id: jobID, workspaceID: job.workspaceID)
+    }
+
+    private func claimant(_ identity: RunnerIdentity, _ runnerID: String) throws -> String {
+        guard RunnerIdentity.isValidRunnerID(runnerID) else {
+            throw SeekError(.badRequest, "runner_id must be 1 to 64 letters, digits, '-', '_' or '.'.")
+        }
+        return identity.claimant(runnerID: runnerID)
+    }
+
+    /// Writes that this runner process is alive, at most once per `presenceInterval`.
+    private func notePresence(_ identity: RunnerIdentity, claimant: String) async throws {
+        let now = ContinuousClock.now
+        let due = lastSeen.withLock { seen in
+            if let last = seen[claimant], now - last < configuration.presenceInterval { return false }
+            // Runner ids are the runners' to choose: forget the ones that went quiet, so the map stays small.
+            if seen.count >= 10_000 { seen = seen.filter { now - $0.value < configuration.presenceInterval } }
+            seen[claimant] = now
+            return true
+        }
+        if due { try await store.recordRunnerSeen(identity, claimant: claimant, at: Date()) }
+    }
+}
