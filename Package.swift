@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -67,11 +68,26 @@ let package = Package(
             // Compiled into the binary: `seek` needs no resource bundle beside it.
             resources: [.embedInCode("Resources/openapi.json")]
         ),
+        // `seek runner`: runs a published worker's jobs on the publisher's machine, over the runner API.
+        .target(
+            name: "SeekRunner",
+            dependencies: [
+                "SeekCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "seek",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers",
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,6 +109,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "SeekRunnerTests",
+            dependencies: ["SeekCore", "SeekRunner", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "SeekHTTPTests",

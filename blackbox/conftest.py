@@ -147,7 +147,7 @@ def start(data_dir, servers):
 def balance_matches_ledger(client: Client):
     """The balance the API reports equals the sum of the ledger's entries."""
     page, entries = client.ledger()
-    moves = {"grant": (1, 0), "topup": (1, 0), "reserve": (0, 1), "charge": (-1, -1), "release": (0, -1), "expire": (-1, 0)}
+    moves = {"grant": (1, 0), "topup": (1, 0), "reserve": (0, 1), "charge": (-1, -1), "release": (0, -1), "expire": (-1, 0), "earning": (1, 0)}
     balance = sum(moves[e["type"]][0] * e["amount"] for e in entries)
     reserved = sum(moves[e["type"]][1] * e["amount"] for e in entries)
     assert (page["balance"], page["reserved"]) == (balance, reserved)

@@ -17,6 +17,15 @@ public struct RuntimeConfiguration: Sendable {
     /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
     public var hostResolver: any HostResolver = SystemHostResolver()
 
+    /// How long a lease lasts without a heartbeat, for the in-process runner and remote runners alike.
+    public var leaseSeconds: Double {
+        get { runner.leaseSeconds }
+        set {
+            runner.leaseSeconds = newValue
+            remoteRunners.leaseSeconds = newValue
+        }
+    }
+
     /// The node's claimant id (`NodeIdentity`), for the runner's leases and the sender's claims alike.
     public var nodeID: String {
         get { runner.claimant }
@@ -75,7 +84,8 @@ public struct NodeRuntime: Sendable {
             observer: metrics.webhookObserver,
             logger: logger
         )
-        reaper = LeaseReaper(queue: queue, logger: logger)
+        // An expired lease is found within half a lease (5 s at most) of expiring.
+        reaper = LeaseReaper(queue: queue, interval: min(.seconds(5), .seconds(configuration.leaseSeconds / 2)), logger: logger)
     }
 
     /// The services in start order; a service group stops them in reverse, so the runner drains before the

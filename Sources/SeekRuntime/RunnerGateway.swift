@@ -23,6 +23,8 @@ public final class RunnerGateway: Sendable {
         public init() {}
     }
 
+    static let unauthorized = SeekError(.unauthorized, "Missing or invalid runner token (Authorization: Bearer srt_…).")
+
     public let configuration: Configuration
     private let queue: JobQueue
     private let catalog: WorkerCatalog
@@ -39,13 +41,13 @@ public final class RunnerGateway: Sendable {
     /// The runner behind a token, or the contract's 401.
     public func identity(token: String) async throws -> RunnerIdentity {
         guard token.hasPrefix("srt_"), token.utf8.count <= 100, let identity = try await store.runnerIdentity(forTokenHash: Secrets.hashAPIKey(token))
-        else { throw SeekError(.unauthorized, "Missing or invalid runner token (Authorization: Bearer srt_…).") }
+        else { throw Self.unauthorized }
         return identity
     }
 
     /// Up to `limit` jobs of the token's worker, leased to this runner process; when none waits, holds up to
     /// `wait` for one to arrive. An empty answer means: claim again.
-    public func claim(_ identity: RunnerIdentity, runnerID: String, limit: Int, wait: Duration) async throws -> [ClaimedJob] {
+    public func claim(_ identity: RunnerIdentity, runnerID: String, limit: Int, wait: Duration) async throws -> [RemoteJob] {
         let claimant = try claimant(identity, runnerID)
         try await notePresence(identity, claimant: claimant)
         let limit = min(max(1, limit), configuration.maxClaim)
@@ -63,9 +65,11 @@ public final class RunnerGateway: Sendable {
             let remaining = deadline - clock.now
             if !jobs.isEmpty || remaining <= .zero || Task.isCancelled {
                 queue.signals.queued.discard(ticket)
-                return jobs
+                return try await withManifests(jobs)
             }
             await queue.signals.queued.wait(ticket, timeout: min(remaining, configuration.pollInterval))
+            // A token revoked while its runner waits ends the wait with a 401, whichever process revoked it.
+            guard try await store.runnerTokenIsLive(id: identity.tokenID) else { throw Self.unauthorized }
         }
     }
 
@@ -100,6 +104,18 @@ public final class RunnerGateway: Sendable {
         return try await queue.store.job(id: jobID, workspaceID: job.workspaceID)
     }
 
+    /// Each job with the manifest of the version it runs, which says how its result is shaped and billed.
+    private func withManifests(_ jobs: [ClaimedJob]) async throws -> [RemoteJob] {
+        var remote: [RemoteJob] = []
+        for job in jobs {
+            guard let version = try await catalog.version(job.workerID, number: job.workerVersion) else {
+                throw SeekError(.internalServerError, "The version job \(job.id) was submitted with is missing.")
+            }
+            remote.append(RemoteJob(job: job, manifest: version.manifest))
+        }
+        return remote
+    }
+
     private func claimant(_ identity: RunnerIdentity, _ runnerID: String) throws -> String {
         guard RunnerIdentity.isValidRunnerID(runnerID) else {
             throw SeekError(.badRequest, "runner_id must be 1 to 64 letters, digits, '-', '_' or '.'.")
@@ -119,4 +135,10 @@ public final class RunnerGateway: Sendable {
         }
         if due { try await store.recordRunnerSeen(identity, claimant: claimant, at: Date()) }
     }
+}
+
+/// A job leased to a remote runner, with the manifest of the version it runs.
+public struct RemoteJob: Sendable {
+    public let job: ClaimedJob
+    public let manifest: WorkerManifest
 }

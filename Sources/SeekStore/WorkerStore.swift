@@ -26,6 +26,8 @@ public protocol WorkerStore: Sendable {
     /// The runner behind a live token's hash, read from storage on every call, so that a revoked token is
     /// refused at its next call whichever process revoked it.
     func runnerIdentity(forTokenHash hash: String) async throws -> RunnerIdentity?
+    /// Whether a token is still unrevoked (a waiting long poll checks while it holds).
+    func runnerTokenIsLive(id: String) async throws -> Bool
     /// Notes that the runner process `claimant`, holding `identity`'s token, called.
     func recordRunnerSeen(_ identity: RunnerIdentity, claimant: String, at: Date) async throws
     /// How many runner processes of each worker called since `since`.

@@ -3,16 +3,18 @@ import Foundation
 import Logging
 import SeekCore
 import SeekHTTP
+import SeekRunner
 import SeekRuntime
 import SeekStore
 import SeekWorkers
+import ServiceLifecycle
 
 @main
 struct Seek: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seek",
         abstract: "A self-hostable marketplace of workers with an async job API.",
-        subcommands: [Serve.self, Admin.self]
+        subcommands: [Serve.self, Runner.self, Admin.self]
     )
 }
 
@@ -78,6 +80,16 @@ struct Serve: AsyncParsableCommand {
     var webhookRetrySchedule: String?
     @Option(name: .customLong("webhook-concurrency"), help: "Webhook attempts in flight at once (env SEEK_WEBHOOK_CONCURRENCY, default 64).")
     var webhookConcurrency: Int?
+    @Option(
+        name: .customLong("lease-seconds"),
+        help: "How long a job's lease lasts without a heartbeat, in process and for remote runners (env SEEK_LEASE_SECONDS, default 30)."
+    )
+    var leaseSeconds: Int?
+    @Option(
+        name: .customLong("platform-fee"),
+        help: "Percent of what a published worker earns that the platform keeps (env SEEK_PLATFORM_FEE, default 20)."
+    )
+    var platformFee: Int?
     @Option(name: .customLong("rate-limits"), help: "on or off: per-key and per-address rate limits (env SEEK_RATE_LIMITS, default on).")
     var rateLimits: String?
     @Option(
@@ -127,15 +139,23 @@ struct Serve: AsyncParsableCommand {
             guard let enabled = ["on": true, "off": false][limits.lowercased()] else { throw ValidationError("Rate limits are on or off.") }
             configuration.rateLimitsEnabled = enabled
         }
-        let levelName = logLevel ?? Environment.value("SEEK_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
+        if let lease = try leaseSeconds ?? Environment.value("SEEK_LEASE_SECONDS").map({ try Self.integer($0, "SEEK_LEASE_SECONDS") }) {
+            guard (2...3600).contains(lease) else { throw ValidationError("The lease must be 2 to 3600 seconds.") }
+            runtimeConfiguration.leaseSeconds = Double(lease)
+        }
+        if let fee = try platformFee ?? Environment.value("SEEK_PLATFORM_FEE").map({ try Self.integer($0, "SEEK_PLATFORM_FEE") }) {
+            do {
+                runtimeConfiguration.platformFee = try PlatformFee(percent: fee)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+        let level = try LogLevelOption.resolve(logLevel)
         configuration.logLevel = level
         guard (1...65535).contains(configuration.port) else { throw ValidationError("The port must be 1 to 65535.") }
         guard runtimeConfiguration.runner.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
 
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
-        var logger = Logger(label: "seek")
-        logger.logLevel = level
+        let logger = LogLevelOption.bootstrap(level)
         let store = try storage.openStore(commitDelay: commitDelay)
         // Before anything claims: a second server on the same directory must not share this node's leases.
         let lock = try DataDirectoryLock(directory: storage.resolvedDataDir)
@@ -161,6 +181,73 @@ struct Serve: AsyncParsableCommand {
     static func integer(_ text: String, _ name: String) throws -> Int {
         guard let value = Int(text) else { throw ValidationError("\(name) must be an integer, not \(text).") }
         return value
+    }
+}
+
+/// The log level of a command, from its flag or `SEEK_LOG_LEVEL`, and the JSON log handler.
+enum LogLevelOption {
+    static func resolve(_ flag: String?) throws -> Logger.Level {
+        let name = flag ?? Environment.value("SEEK_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: name) else { throw ValidationError("Unknown log level \(name).") }
+        return level
+    }
+
+    static func bootstrap(_ level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        var logger = Logger(label: "seek")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// `seek runner --server URL --token srt_… -- COMMAND [ARGS…]`: runs one published worker's jobs on this
+/// machine, one process per job, under the command protocol of `docs/workers.md`.
+struct Runner: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runner",
+        abstract: "Run a published worker's jobs on this machine: seek runner --server URL --token srt_… -- COMMAND [ARGS…]."
+    )
+
+    @Option(help: "The Seek server's base URL (env SEEK_SERVER, default http://127.0.0.1:8080).") var server: String?
+    @Option(help: "The worker's runner token, srt_… (env SEEK_RUNNER_TOKEN).") var token: String?
+    @Option(help: "Jobs run at once (default 1).") var concurrency: Int = 1
+    @Option(name: .customLong("runner-id"), help: "This runner's name in leases (default: host name and process id).") var runnerID: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (env SEEK_LOG_LEVEL).")
+    var logLevel: String?
+    @Argument(parsing: .postTerminator, help: "The worker's command and its arguments, after --.") var command: [String] = []
+
+    func run() async throws {
+        guard let token = token ?? Environment.value("SEEK_RUNNER_TOKEN"), token.hasPrefix("srt_") else {
+            throw ValidationError("A runner token (srt_…) is required: --token or SEEK_RUNNER_TOKEN.")
+        }
+        let server = server ?? Environment.value("SEEK_SERVER") ?? "http://127.0.0.1:8080"
+        guard server.hasPrefix("http://") || server.hasPrefix("https://") else { throw ValidationError("--server must be an http(s) URL.") }
+        guard (1...256).contains(concurrency) else { throw ValidationError("Concurrency must be 1 to 256.") }
+        let workerCommand: WorkerCommand
+        do {
+            workerCommand = try WorkerCommand(command)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }.prefix(40)
+        let runnerID = runnerID ?? "\(host.isEmpty ? "runner" : String(host))-\(ProcessInfo.processInfo.processIdentifier)"
+        guard RunnerIdentity.isValidRunnerID(runnerID) else { throw ValidationError("--runner-id is 1 to 64 letters, digits, _, - or .") }
+        let logger = LogLevelOption.bootstrap(try LogLevelOption.resolve(logLevel))
+        var configuration = RemoteRunner.Configuration()
+        configuration.concurrency = concurrency
+        let runner = RemoteRunner(
+            client: RunnerAPIClient(server: server, token: token, runnerID: runnerID),
+            executor: ProcessPerJobExecutor(command: workerCommand),
+            configuration: configuration,
+            logger: logger
+        )
+        let group = ServiceGroup(services: [runner], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch is RunnerAPIError {
+            // Already logged: a revoked or wrong token ends the runner with a failure status.
+            throw ExitCode.failure
+        }
     }
 }
 

@@ -54,12 +54,15 @@ struct RunnerController {
         return JSONResponse.make(["recorded": true, "status": .string(job?.status.rawValue)])
     }
 
-    /// A claimed job as a runner needs it.
-    static func claimed(_ job: ClaimedJob) -> JSONValue {
-        [
+    /// A claimed job as a runner needs it: how its result is shaped (`output_kind`) and what a `charge` line
+    /// names (`event`) come from the version the job runs.
+    static func claimed(_ remote: RemoteJob) -> JSONValue {
+        let job = remote.job
+        return [
             "job_uuid": .string(job.id), "worker": .string(job.workerID), "worker_version": .integer(job.workerVersion),
-            "attempt": .integer(job.attempt), "input": job.input, "deadline_s": .integer(job.deadlineSeconds),
-            "started_at": Timestamp.json(job.startedAt),
+            "version": .string(remote.manifest.version), "attempt": .integer(job.attempt), "input": job.input,
+            "deadline_s": .integer(job.deadlineSeconds), "started_at": Timestamp.json(job.startedAt),
+            "output_kind": .string(remote.manifest.outputKind.rawValue), "event": .string(remote.manifest.pricing.event),
         ]
     }
 

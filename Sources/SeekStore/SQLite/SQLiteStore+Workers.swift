@@ -161,6 +161,15 @@ extension SQLiteStore: WorkerStore {
         }
     }
 
+    public func runnerTokenIsLive(id: String) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM runner_tokens WHERE id = ? AND revoked_at IS NULL)"),
+                arguments: [id]
+            ) ?? false
+        }
+    }
+
     public func recordRunnerSeen(_ identity: RunnerIdentity, claimant: String, at date: Date) async throws {
         try await writer.write { db in
             try db.cachedStatement(
