@@ -111,6 +111,15 @@ def test_a_python_worker_published_by_a_runs_for_b_and_pays_a(data_dir, start, r
     usage = publisher.request("GET", "/v1/me/usage").json()
     assert usage["earnings"]["credits"] == 48 and usage["earnings"]["by_worker"][0]["worker"] == "python-upper"
 
+    import requests
+    with_file = caller.wait_terminal(caller.submit("python-upper", {"text": "file me", "as_file": True}).json()["job_uuid"])
+    [file] = with_file["files"]
+    assert file["name"] == "upper.txt" and file["content_type"] == "text/plain" and file["size_bytes"] == 7
+    assert file["url"].startswith(server.url + "/v1/files/file_")
+    assert requests.get(file["url"], timeout=30).content == b"FILE ME"
+    altered = file["url"][:-1] + ("1" if file["url"][-1] == "0" else "0")
+    assert requests.get(altered, timeout=30).status_code == 403
+
     failed = caller.wait_terminal(caller.submit("python-upper", {"text": "x", "fail": True}).json()["job_uuid"])
     assert failed["status"] == "failed" and failed["cost_credits"] == 0
     assert failed["error"]["code"] == "worker_failed" and "asked to fail" in failed["error"]["message"]

@@ -35,13 +35,21 @@ public struct SeekServer: Sendable {
     let presenter: Presenter
     let limiter: RateLimiter?
     let now: @Sendable () -> Date
+    let fileSigner: FileURLSigner
+    let uploadLimit: Int
 
     public init(store: any SeekStore, runtime: NodeRuntime, metrics: SeekMetrics, configuration: SeekConfiguration) {
         self.store = store
         self.runtime = runtime
         self.metrics = metrics
         self.keys = APIKeyResolver(store: store)
-        self.presenter = Presenter(creditPrice: configuration.creditPrice)
+        self.presenter = Presenter(
+            creditPrice: configuration.creditPrice,
+            fileSigner: configuration.fileSigner,
+            publicURL: configuration.publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        )
+        self.fileSigner = configuration.fileSigner
+        self.uploadLimit = configuration.uploadLimit
         self.limiter = configuration.rateLimitsEnabled ? RateLimiter(clock: configuration.rateLimitClock) : nil
         self.now = configuration.now
     }
@@ -53,8 +61,10 @@ public struct SeekServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         OperationsController(store: store, metrics: metrics).register(in: router)
+        // A file's signed URL is its own authorization (like a presigned object URL): no key.
+        FileDownloadController(files: runtime.files, signer: fileSigner, now: now).register(in: router)
         // Runners authenticate with their worker's token, not an API key: a group of its own.
-        RunnerController(gateway: runtime.remoteRunners)
+        RunnerController(gateway: runtime.remoteRunners, presenter: presenter, uploadLimit: uploadLimit)
             .register(in: router.group("v1/runner").add(middleware: RunnerAuthMiddleware(gateway: runtime.remoteRunners, limiter: limiter)))
         var v1 = router.group("v1")
             .add(middleware: APIVersionMiddleware())
@@ -63,6 +73,7 @@ public struct SeekServer: Sendable {
         v1 = v1.add(middleware: ScopeMiddleware())
             .add(middleware: MonthlyGrantMiddleware(store: store, now: now))
         AccountController(store: store, keys: keys, presenter: presenter, now: now).register(in: v1)
+        FilesController(files: runtime.files, presenter: presenter, uploadLimit: uploadLimit).register(in: v1)
         WorkersController(catalog: runtime.catalog, store: store, presenter: presenter, now: now).register(in: v1)
         JobsController(
             store: store,

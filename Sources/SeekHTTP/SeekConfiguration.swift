@@ -14,6 +14,13 @@ public struct SeekConfiguration: Sendable {
     public var rateLimitsEnabled = true
     /// Seconds on a monotonic scale, for the token buckets (a seam for tests that must not see tokens refill).
     public var rateLimitClock: @Sendable () -> Double = RateLimiter.monotonicSeconds
+    /// Signs the temporary URLs of files; `seek serve` uses the key every node shares (`serverSecret`).
+    public var fileSigner = FileURLSigner.ephemeral()
+    /// The server's public base URL (`https://seek.example.com`), which file URLs start with; without it
+    /// they are paths on this server.
+    public var publicURL: String?
+    /// The largest upload `POST /v1/files` takes.
+    public var uploadLimit = 25 << 20
     /// The wall clock, for calendar months (a seam for tests of the month's turn).
     public var now: @Sendable () -> Date = { Date() }
 

@@ -16,6 +16,8 @@ public final class RemoteRunner: Service {
         /// How often the leases of running jobs are renewed at most; a third of the server's lease when that is
         /// shorter.
         public var heartbeatInterval: Duration = .seconds(10)
+        /// Bounds on a job's output and files.
+        public var limits = OutputLimits()
         /// Where each job's `SEEK_OUTPUT_DIR` is made.
         public var workDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("seek-runner")
 
@@ -113,7 +115,48 @@ public final class RemoteRunner: Service {
         // A heartbeat that found the lease lost cancelled this task: the job runs elsewhere now.
         guard !Task.isCancelled else { return }
         for line in executed.logs { logger.info("\(line)") }
-        await report(job, executed.report, logger: logger)
+        await report(job, await withFiles(executed.report, of: job, in: directory), logger: logger)
+    }
+
+    /// A completed report with the files the worker left in its output directory uploaded and named; a
+    /// failed one if there are too many or one is too large, or an upload is refused.
+    private func withFiles(_ report: RunnerReport, of job: RunnerJob, in directory: URL) async -> RunnerReport {
+        guard case let .completed(result, events, _) = report else { return report }
+        let limits = configuration.limits
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted().filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && !isDirectory.boolValue
+        }
+        guard names.count <= limits.maxFiles else {
+            return .failed(ProtocolViolation("The worker wrote \(names.count) files; at most \(limits.maxFiles) are allowed.").failure)
+        }
+        var ids: [String] = []
+        for name in names {
+            let path = directory.appendingPathComponent(name)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path.path)[.size] as? Int) ?? 0
+            guard size <= limits.maxFileBytes, let data = FileManager.default.contents(atPath: path.path) else {
+                return .failed(ProtocolViolation("The file \(name) is larger than \(limits.maxFileBytes) bytes.").failure)
+            }
+            do {
+                ids.append(try await uploadRetrying(job, name: name, bytes: Array(data)))
+            } catch {
+                return .failed(JobFailure(code: "upload_failed", message: "The runner could not upload \(name): \(error)."))
+            }
+        }
+        return .completed(result, events: events, files: ids)
+    }
+
+    private func uploadRetrying(_ job: RunnerJob, name: String, bytes: [UInt8]) async throws(RunnerAPIError) -> String {
+        var backoff = Backoff()
+        while true {
+            do {
+                return try await client.upload(job, name: name, contentType: MediaType.guess(name), bytes: bytes)
+            } catch .unavailable(let message) {
+                guard !Task.isCancelled else { throw .unavailable(message) }
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
     }
 
     /// Sends a report until the server takes it, refuses it for good, or the lease is gone.
@@ -172,4 +215,19 @@ struct Backoff {
     }
 
     mutating func reset() { attempt = 0 }
+}
+
+/// A file's media type from its extension, for uploads of a worker's output files.
+enum MediaType {
+    static let byExtension = [
+        "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif", "tif": "image/tiff",
+        "tiff": "image/tiff", "avif": "image/avif", "heic": "image/heic", "svg": "image/svg+xml", "pdf": "application/pdf",
+        "json": "application/json", "csv": "text/csv", "txt": "text/plain", "html": "text/html", "xml": "application/xml",
+        "zip": "application/zip", "mp3": "audio/mpeg", "mp4": "video/mp4",
+    ]
+
+    static func guess(_ name: String) -> String {
+        let ext = name.split(separator: ".").count > 1 ? name.split(separator: ".").last.map { $0.lowercased() } : nil
+        return ext.flatMap { byExtension[$0] } ?? "application/octet-stream"
+    }
 }

@@ -55,13 +55,31 @@ public struct RunnerAPIClient: Sendable {
         _ = try await post("jobs/\(job.id)/finish", .object(body))
     }
 
+    /// Uploads a result file of `job`; returns its id, for the finish to name.
+    public func upload(_ job: RunnerJob, name: String, contentType: String, bytes: [UInt8]) async throws(RunnerAPIError) -> String {
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "runner_id", value: runnerID), URLQueryItem(name: "name", value: name)]
+        let answer = try await post(
+            "jobs/\(job.id)/files?\(query.percentEncodedQuery ?? "")",
+            bytes: bytes,
+            contentType: contentType,
+            timeout: .seconds(120)
+        )
+        guard let id = answer["id"]?.stringValue else { throw .refused(status: 200, message: "The upload's answer has no file id.") }
+        return id
+    }
+
     private func post(_ path: String, _ body: JSONValue, timeout: Duration = .seconds(30)) async throws(RunnerAPIError) -> JSONValue {
+        try await post(path, bytes: Array(body.serializedString.utf8), contentType: "application/json", timeout: timeout)
+    }
+
+    private func post(_ path: String, bytes: [UInt8], contentType: String, timeout: Duration) async throws(RunnerAPIError) -> JSONValue {
         var request = HTTPClientRequest(url: "\(server)/v1/runner/\(path)")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Content-Type", value: contentType)
         request.headers.add(name: "User-Agent", value: "seek-runner")
-        request.body = .bytes(ByteBuffer(string: body.serializedString))
+        request.body = .bytes(ByteBuffer(bytes: bytes))
         let status: Int
         let answer: JSONValue
         do {

@@ -238,7 +238,7 @@ public final class JobRunner: Service, LocalDispatch {
             attempt: job.attempt,
             deadline: deadline,
             logger: logger,
-            files: StoredResultFiles(store: files),
+            files: StoredResultFiles(store: files, workspaceID: job.workspaceID),
             report: report
         )
         let work = Task { try await entry.worker.run(job.input, context: context) }
@@ -317,11 +317,12 @@ private final class Expiry: Sendable {
     var happened: Bool { flag.load(ordering: .sequentiallyConsistent) }
 }
 
-/// A worker's files go to the node's file store.
+/// A worker's files go to the node's file store, as results of its job's workspace.
 struct StoredResultFiles: ResultFileSink {
     let store: any FileStore
+    let workspaceID: String
 
     func save(jobID: String, name: String, contentType: String, bytes: [UInt8]) async throws -> JobFile {
-        try await store.put(jobID: jobID, name: name, contentType: contentType, bytes: bytes)
+        try await store.put(workspaceID: workspaceID, jobID: jobID, name: name, contentType: contentType, bytes: bytes).jobFile
     }
 }

@@ -42,6 +42,8 @@ public struct RuntimeConfiguration: Sendable {
 public struct NodeRuntime: Sendable {
     public let queue: JobQueue
     public let registry: WorkerRegistry
+    /// Result files and uploads.
+    public let files: any FileStore
     /// Built-in and published workers, as callers see them.
     public let catalog: WorkerCatalog
     public let platformFee: PlatformFee
@@ -50,6 +52,7 @@ public struct NodeRuntime: Sendable {
     public let runner: JobRunner
     public let webhookSender: WebhookSender
     public let reaper: LeaseReaper
+    public let fileCleaner: FileCleaner
     /// The SSRF guard, shared by submit-time checks and deliveries.
     public let addressGuard: WebhookAddressGuard
 
@@ -62,10 +65,11 @@ public struct NodeRuntime: Sendable {
         logger: Logger
     ) {
         self.registry = registry
+        self.files = files
         catalog = WorkerCatalog(builtIn: registry, store: store)
         platformFee = configuration.platformFee
         queue = JobQueue(store: store, metrics: metrics)
-        remoteRunners = RunnerGateway(queue: queue, catalog: catalog, store: store, configuration: configuration.remoteRunners)
+        remoteRunners = RunnerGateway(queue: queue, catalog: catalog, store: store, files: files, configuration: configuration.remoteRunners)
         runner = JobRunner(
             queue: queue,
             registry: registry,
@@ -85,10 +89,11 @@ public struct NodeRuntime: Sendable {
             logger: logger
         )
         // An expired lease is found within half a lease (5 s at most) of expiring.
+        fileCleaner = FileCleaner(files: files, logger: logger)
         reaper = LeaseReaper(queue: queue, interval: min(.seconds(5), .seconds(configuration.leaseSeconds / 2)), logger: logger)
     }
 
     /// The services in start order; a service group stops them in reverse, so the runner drains before the
     /// sender stops (a job that ends while draining still gets its webhook).
-    public var services: [any Service] { [webhookSender, runner, reaper] }
+    public var services: [any Service] { [webhookSender, runner, reaper, fileCleaner] }
 }

@@ -19,6 +19,10 @@ public final class RunnerGateway: Sendable {
         public var pollInterval: Duration = .seconds(1)
         /// How often a runner process's presence is written (its calls in between are not).
         public var presenceInterval: Duration = .seconds(10)
+        /// The largest file a runner may upload for a job.
+        public var maxFileBytes = 64 << 20
+        /// The most files one job may have.
+        public var maxFiles = 20
 
         public init() {}
     }
@@ -29,12 +33,20 @@ public final class RunnerGateway: Sendable {
     private let queue: JobQueue
     private let catalog: WorkerCatalog
     private let store: any WorkerStore
+    private let files: any FileStore
     private let lastSeen = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    public init(queue: JobQueue, catalog: WorkerCatalog, store: any WorkerStore, configuration: Configuration = Configuration()) {
+    public init(
+        queue: JobQueue,
+        catalog: WorkerCatalog,
+        store: any WorkerStore,
+        files: any FileStore,
+        configuration: Configuration = Configuration()
+    ) {
         self.queue = queue
         self.catalog = catalog
         self.store = store
+        self.files = files
         self.configuration = configuration
     }
 
@@ -80,13 +92,27 @@ public final class RunnerGateway: Sendable {
         return try await queue.heartbeat(jobIDs: jobIDs, claimant: claimant, leaseSeconds: configuration.leaseSeconds)
     }
 
+    /// Stores a result file of a job this runner holds; the finish names it to attach it.
+    public func upload(
+        _ identity: RunnerIdentity,
+        runnerID: String,
+        jobID: String,
+        name: String,
+        contentType: String,
+        bytes: [UInt8]
+    ) async throws -> StoredFile {
+        let job = try await heldJob(identity, runnerID: runnerID, jobID: jobID, attempt: nil)
+        guard bytes.count <= configuration.maxFileBytes else {
+            throw SeekError(.payloadTooLarge, "A result file may be at most \(configuration.maxFileBytes) bytes.")
+        }
+        return try await files.put(workspaceID: job.workspaceID, jobID: job.id, name: name, contentType: contentType, bytes: bytes)
+    }
+
     /// Records how this runner's run of `jobID` ended, priced by the job's own version. A 409 if the runner
     /// no longer holds the job's lease (or this is not the attempt it holds).
     public func finish(_ identity: RunnerIdentity, runnerID: String, jobID: String, attempt: Int, report: RunnerReport) async throws -> Job? {
         let claimant = try claimant(identity, runnerID)
-        guard let job = try await queue.store.runningJob(id: jobID, claimant: claimant), job.attempt == attempt else {
-            throw SeekError(.conflict, "This runner no longer holds the lease on job \(jobID): it went back to the queue, or another run has it.")
-        }
+        let job = try await heldJob(identity, runnerID: runnerID, jobID: jobID, attempt: attempt)
         guard let version = try await catalog.version(job.workerID, number: job.workerVersion) else {
             throw SeekError(.internalServerError, "The version job \(jobID) was submitted with is missing.")
         }
@@ -95,13 +121,41 @@ public final class RunnerGateway: Sendable {
             for: version.manifest,
             reserved: job.reservedCredits,
             durationMs: Int(runSeconds * 1000),
-            deadlineSeconds: job.deadlineSeconds
+            deadlineSeconds: job.deadlineSeconds,
+            files: try await attachedFiles(report, of: job)
         )
         let result = try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: runSeconds)
-        guard result.recorded else {
-            throw SeekError(.conflict, "This runner no longer holds the lease on job \(jobID): it went back to the queue, or another run has it.")
-        }
+        guard result.recorded else { throw Self.leaseLost(jobID) }
         return try await queue.store.job(id: jobID, workspaceID: job.workspaceID)
+    }
+
+    /// The job, if this runner process holds its lease (in `attempt`, when given); a 409 otherwise.
+    private func heldJob(_ identity: RunnerIdentity, runnerID: String, jobID: String, attempt: Int?) async throws -> ClaimedJob {
+        let claimant = try claimant(identity, runnerID)
+        guard let job = try await queue.store.runningJob(id: jobID, claimant: claimant), attempt == nil || job.attempt == attempt else {
+            throw Self.leaseLost(jobID)
+        }
+        return job
+    }
+
+    /// The files a completed report names: each must be one this job's runner uploaded.
+    private func attachedFiles(_ report: RunnerReport, of job: ClaimedJob) async throws -> [JobFile] {
+        guard case let .completed(_, _, ids) = report else { return [] }
+        guard ids.count <= configuration.maxFiles else {
+            throw SeekError(.badRequest, "A job may have at most \(configuration.maxFiles) files.")
+        }
+        var attached: [JobFile] = []
+        for id in ids {
+            guard let file = try await files.file(id: id), file.jobID == job.id else {
+                throw SeekError(.badRequest, "File \(id) was not uploaded for job \(job.id).")
+            }
+            attached.append(file.jobFile)
+        }
+        return attached
+    }
+
+    static func leaseLost(_ jobID: String) -> SeekError {
+        SeekError(.conflict, "This runner no longer holds the lease on job \(jobID): it went back to the queue, or another run has it.")
     }
 
     /// Each job with the manifest of the version it runs, which says how its result is shaped and billed.

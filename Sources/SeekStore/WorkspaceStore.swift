@@ -25,4 +25,7 @@ public protocol WorkspaceStore: Sendable {
     func webhookSecrets(workspaceID: String) async throws -> WebhookSecrets
     /// Replaces the current secret; the previous one keeps signing for `WebhookSecrets.overlap`.
     func rotateWebhookSecret(workspaceID: String) async throws -> WebhookSecrets
+    /// A secret of the whole server (such as the key that signs file URLs), 32 random bytes made on first use
+    /// and the same for every process sharing the storage.
+    func serverSecret(named name: String) async throws -> [UInt8]
 }

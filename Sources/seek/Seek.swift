@@ -23,6 +23,8 @@ struct StorageOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "SQLite data directory (env SEEK_DATA_DIR, default ./seek-data).")
     var dataDir: String?
 
+    @Option(name: .customLong("files-dir"), help: "Where files are kept (env SEEK_FILES_DIR, default DATA_DIR/files).")
+    var filesDir: String?
     @Option(name: .customLong("database-url"), help: "postgres://… to use PostgreSQL (env SEEK_DATABASE_URL).")
     var databaseURL: String?
 
@@ -38,8 +40,12 @@ struct StorageOptions: ParsableArguments {
     }
 
     /// Result files, beside the database.
-    func openFiles() throws -> any FileStore {
-        try LocalFileStore(directory: (resolvedDataDir as NSString).appendingPathComponent("files"))
+    /// Files under the data directory, or `--files-dir` (a mount every node shares).
+    func openFiles(retention: TimeInterval = 7 * 24 * 3600) throws -> any FileStore {
+        try LocalFileStore(
+            directory: filesDir ?? Environment.value("SEEK_FILES_DIR") ?? (resolvedDataDir as NSString).appendingPathComponent("files"),
+            retention: retention
+        )
     }
 }
 
@@ -80,11 +86,20 @@ struct Serve: AsyncParsableCommand {
     var webhookRetrySchedule: String?
     @Option(name: .customLong("webhook-concurrency"), help: "Webhook attempts in flight at once (env SEEK_WEBHOOK_CONCURRENCY, default 64).")
     var webhookConcurrency: Int?
+    @Option(name: .customLong("public-url"), help: "The server's public base URL, for file URLs (env SEEK_PUBLIC_URL, default http://HOST:PORT).")
+    var publicURL: String?
+    @Option(name: .customLong("file-retention-days"), help: "How long files are kept (env SEEK_FILE_RETENTION_DAYS, default 7).")
+    var fileRetentionDays: Double?
     @Option(
         name: .customLong("lease-seconds"),
         help: "How long a job's lease lasts without a heartbeat, in process and for remote runners (env SEEK_LEASE_SECONDS, default 30)."
     )
     var leaseSeconds: Int?
+    @Option(
+        name: .customLong("runner-max-wait"),
+        help: "The longest a remote runner's claim is held when no job waits, in seconds (env SEEK_RUNNER_MAX_WAIT, default 30)."
+    )
+    var runnerMaxWait: Int?
     @Option(
         name: .customLong("platform-fee"),
         help: "Percent of what a published worker earns that the platform keeps (env SEEK_PLATFORM_FEE, default 20)."
@@ -143,6 +158,10 @@ struct Serve: AsyncParsableCommand {
             guard (2...3600).contains(lease) else { throw ValidationError("The lease must be 2 to 3600 seconds.") }
             runtimeConfiguration.leaseSeconds = Double(lease)
         }
+        if let wait = try runnerMaxWait ?? Environment.value("SEEK_RUNNER_MAX_WAIT").map({ try Self.integer($0, "SEEK_RUNNER_MAX_WAIT") }) {
+            guard (0...30).contains(wait) else { throw ValidationError("The runner wait is 0 to 30 seconds.") }
+            runtimeConfiguration.remoteRunners.maxWait = .seconds(wait)
+        }
         if let fee = try platformFee ?? Environment.value("SEEK_PLATFORM_FEE").map({ try Self.integer($0, "SEEK_PLATFORM_FEE") }) {
             do {
                 runtimeConfiguration.platformFee = try PlatformFee(percent: fee)
@@ -156,7 +175,11 @@ struct Serve: AsyncParsableCommand {
         guard runtimeConfiguration.runner.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
 
         let logger = LogLevelOption.bootstrap(level)
+        let retentionDays = fileRetentionDays ?? Environment.value("SEEK_FILE_RETENTION_DAYS").flatMap(Double.init) ?? 7
+        guard retentionDays > 0, retentionDays <= 3650 else { throw ValidationError("File retention is more than 0 and at most 3650 days.") }
+        configuration.publicURL = publicURL ?? Environment.value("SEEK_PUBLIC_URL") ?? "http://\(configuration.host):\(configuration.port)"
         let store = try storage.openStore(commitDelay: commitDelay)
+        configuration.fileSigner = FileURLSigner(key: try await store.serverSecret(named: "file-urls"))
         // Before anything claims: a second server on the same directory must not share this node's leases.
         let lock = try DataDirectoryLock(directory: storage.resolvedDataDir)
         runtimeConfiguration.nodeID =
@@ -167,7 +190,7 @@ struct Serve: AsyncParsableCommand {
         let metrics = SeekMetrics()
         let runtime = NodeRuntime(
             store: store,
-            files: try storage.openFiles(),
+            files: try storage.openFiles(retention: retentionDays * 86_400),
             registry: try WorkerRegistry.builtIn(),
             configuration: runtimeConfiguration,
             metrics: RuntimeMetrics(factory: metrics.factory),
@@ -237,7 +260,7 @@ struct Runner: AsyncParsableCommand {
         configuration.concurrency = concurrency
         let runner = RemoteRunner(
             client: RunnerAPIClient(server: server, token: token, runnerID: runnerID),
-            executor: ProcessPerJobExecutor(command: workerCommand),
+            executor: ProcessPerJobExecutor(command: workerCommand, limits: configuration.limits),
             configuration: configuration,
             logger: logger
         )

@@ -79,7 +79,7 @@ struct ProcessPerJobTests {
         let executed = try await run(
             #"read input; printf '{"type":"data","data":{"input":%s,"job":"%s","attempt":"%s","dir":%s}}\n' "$input" "$SEEK_JOB_UUID" "$SEEK_ATTEMPT" "$( [ -d "$SEEK_OUTPUT_DIR" ] && echo true || echo false )""#
         )
-        guard case let .completed(result, _) = executed.report else {
+        guard case let .completed(result, _, _) = executed.report else {
             Issue.record("not completed: \(executed.report)")
             return
         }

@@ -228,8 +228,10 @@ struct JobRunnerTests {
         let file = try #require(done.files.first)
         #expect(done.files.count == 1 && file.name == "items.txt" && file.sizeBytes == 4 && IDKind.file.matches(file.id))
         #expect(file.url == "/v1/files/\(file.id)")
-        let stored = try await LocalFileStore(directory: harness.fixture.directory + "/files").contents(fileID: file.id)
-        #expect(stored == Array("1\n2\n".utf8))
+        let files = try LocalFileStore(directory: harness.fixture.directory + "/files")
+        let record = try #require(try await files.file(id: file.id))
+        #expect(record.workspaceID == workspaceID && record.jobID == job.id && record.contentType == "text/plain")
+        #expect(try await files.contents(of: record) == Array("1\n2\n".utf8))
         #expect(try await harness.fixture.balances(workspaceID).cached == CreditBalance(balance: 8, reserved: 0))
     }
 

@@ -1,8 +1,9 @@
 /// How a run ended, as a remote runner reports it over HTTP (`POST /v1/runner/jobs/{job_uuid}/finish`).
 /// The server prices it by the job's own version and decides what it costs; a runner never says.
 public enum RunnerReport: Sendable, Equatable {
-    /// The worker's result, and the billable events it counted (nil: count the result's items).
-    case completed(ResultEnvelope, events: Int?)
+    /// The worker's result, the billable events it counted (nil: count the result's items), and the ids of
+    /// the files the runner uploaded for the job.
+    case completed(ResultEnvelope, events: Int?, files: [String] = [])
     case failed(JobFailure)
     /// The runner stopped the worker at the job's deadline.
     case timeout
@@ -21,7 +22,12 @@ public enum RunnerReport: Sendable, Equatable {
                 }
                 events = Int(count)
             }
-            self = .completed(result, events: events)
+            let files = json["files"]?.arrayValue ?? []
+            let ids = files.compactMap(\.stringValue)
+            guard ids.count == files.count, ids.count <= 100, ids.allSatisfy(IDKind.file.matches) else {
+                throw SeekError(.badRequest, "files must be an array of at most 100 file ids the runner uploaded for this job.")
+            }
+            self = .completed(result, events: events, files: ids)
         case "failed":
             let code = json["error"]?["code"]?.stringValue ?? "worker_error"
             let message = json["error"]?["message"]?.stringValue ?? "The worker failed."
@@ -38,8 +44,8 @@ public enum RunnerReport: Sendable, Equatable {
 
     public var json: JSONValue {
         switch self {
-        case let .completed(result, events):
-            return ["status": "completed", "result": result.json, "events": .integer(events)]
+        case let .completed(result, events, files):
+            return ["status": "completed", "result": result.json, "events": .integer(events), "files": .array(files.map(JSONValue.string))]
         case let .failed(failure):
             return ["status": "failed", "error": failure.json]
         case .timeout:
@@ -48,10 +54,18 @@ public enum RunnerReport: Sendable, Equatable {
     }
 
     /// The outcome this report makes of a run of `manifest`'s version that started `durationMs` ago with
-    /// `reserved` credits: a result of the wrong kind fails the job instead of completing it.
-    public func outcome(for manifest: WorkerManifest, reserved: Int, durationMs: Int, deadlineSeconds: Int) -> JobOutcome {
+    /// `reserved` credits, with the files it uploaded: a result of the wrong kind fails the job instead.
+    public func outcome(
+        for manifest: WorkerManifest,
+        reserved: Int,
+        durationMs: Int,
+        deadlineSeconds: Int,
+        files: [JobFile] = []
+    )
+        -> JobOutcome
+    {
         switch self {
-        case let .completed(result, events):
+        case let .completed(result, events, _):
             guard result.kind == manifest.outputKind else {
                 return .failed(
                     JobFailure(
@@ -61,7 +75,7 @@ public enum RunnerReport: Sendable, Equatable {
                 )
             }
             let cost = manifest.pricing.cost(events: events ?? result.items.count, durationMs: durationMs, reserved: reserved)
-            return .completed(result, files: [], cost: cost)
+            return .completed(result, files: files, cost: cost)
         case let .failed(failure):
             return .failed(failure)
         case .timeout:

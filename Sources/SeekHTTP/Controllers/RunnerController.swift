@@ -9,19 +9,44 @@ import SeekStore
 /// `POST /v1/runner/claim` (a long poll), `POST /v1/runner/heartbeat` and
 /// `POST /v1/runner/jobs/{job_uuid}/finish`, authenticated with a runner token. Documented in `docs/workers.md`.
 struct RunnerController {
+    /// The longest `wait_s` a claim may ask for.
+    static let maxWaitSeconds = 30
+
     let gateway: RunnerGateway
+    let presenter: Presenter
+    let uploadLimit: Int
 
     func register(in group: RouterGroup<SeekRequestContext>) {
         group.post("claim", use: claim)
         group.post("heartbeat", use: heartbeat)
         group.post("jobs/:job_uuid/finish", use: finish)
+        group.post("jobs/:job_uuid/files", use: upload)
+    }
+
+    /// A result file of a job this runner holds (`?runner_id=…&name=…`, the raw body); the finish names its id.
+    @Sendable func upload(request: Request, context: SeekRequestContext) async throws -> Response {
+        let id = context.parameters.get("job_uuid") ?? ""
+        guard IDKind.job.matches(id) else { throw SeekError.notFound("Job \(id.prefix(64))") }
+        guard let runnerID = request.uri.queryParameters.get("runner_id") else {
+            throw SeekError(.badRequest, "runner_id is required: the runner process's own id.")
+        }
+        let upload = try await RawUpload(request, limit: uploadLimit)
+        let stored = try await gateway.upload(
+            try context.runnerIdentity(),
+            runnerID: runnerID,
+            jobID: id,
+            name: upload.name,
+            contentType: upload.contentType,
+            bytes: upload.bytes
+        )
+        return JSONResponse.make(status: .created, presenter.storedFile(stored))
     }
 
     @Sendable func claim(request: Request, context: SeekRequestContext) async throws -> Response {
         let body = try await JSONRequest.object(of: request, context: context)
         let limit = try Self.integer(body["limit"], "limit", default: 1, in: 1...gateway.configuration.maxClaim)
-        let maxWait = Int(gateway.configuration.maxWait.seconds)
-        let wait = try Self.integer(body["wait_s"], "wait_s", default: 0, in: 0...maxWait)
+        // The gateway holds no longer than its own setting allows.
+        let wait = try Self.integer(body["wait_s"], "wait_s", default: 0, in: 0...Self.maxWaitSeconds)
         let jobs = try await gateway.claim(try context.runnerIdentity(), runnerID: try Self.runnerID(body), limit: limit, wait: .seconds(wait))
         return JSONResponse.make(["jobs": .array(jobs.map(Self.claimed)), "lease_s": .double(gateway.configuration.leaseSeconds)])
     }

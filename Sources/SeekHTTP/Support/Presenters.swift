@@ -7,6 +7,8 @@ import SeekWorkers
 /// Renders domain values in the contract's JSON shapes; the one place a field name is spelled.
 struct Presenter {
     let creditPrice: CreditPrice
+    let fileSigner: FileURLSigner
+    let publicURL: String?
 
     // MARK: Jobs
 
@@ -28,7 +30,7 @@ struct Presenter {
 
     func job(_ job: Job, version: APIVersion) -> JSONValue {
         let result = job.status == .completed ? job.result.map(\.json) ?? .null : .null
-        let files = JSONValue.array(job.files.map(file))
+        let files = JSONValue.array(job.files.map { file($0, workspaceID: job.workspaceID) })
         let error = job.error?.json ?? .null
         switch version {
         case .current:
@@ -72,11 +74,23 @@ struct Presenter {
         ]
     }
 
-    private func file(_ file: JobFile) -> JSONValue {
-        [
+    /// A job's file, with a URL signed afresh on every read: good for `FileURLSigner.lifetime`, or until the
+    /// file expires if that comes first.
+    private func file(_ file: JobFile, workspaceID: String) -> JSONValue {
+        let expires = min(Date().addingTimeInterval(FileURLSigner.lifetime), file.expiresAt ?? .distantFuture)
+        return [
             "id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
-            "size_bytes": .integer(file.sizeBytes), "url": .string(file.url), "expires_at": Timestamp.json(file.expiresAt),
+            "size_bytes": .integer(file.sizeBytes), "url": .string(fileURL(file.id, workspaceID: workspaceID, expires: expires)),
+            "expires_at": Timestamp.json(file.expiresAt),
         ]
+    }
+
+    func storedFile(_ stored: StoredFile) -> JSONValue {
+        file(stored.jobFile, workspaceID: stored.workspaceID)
+    }
+
+    private func fileURL(_ id: String, workspaceID: String, expires: Date) -> String {
+        (publicURL ?? "") + fileSigner.path(fileID: id, workspaceID: workspaceID, expires: expires)
     }
 
     // MARK: Workers

@@ -231,6 +231,8 @@ enum SQLiteMigrations {
                         revoked_at INTEGER
                     );
                     CREATE INDEX runner_tokens_worker ON runner_tokens(worker_id);
+                    -- Secrets of the whole server, such as the key that signs file URLs.
+                    CREATE TABLE server_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
                     -- When each runner process last called, for the runners-online count of deployments.
                     CREATE TABLE runner_presence (
                         claimant TEXT PRIMARY KEY,

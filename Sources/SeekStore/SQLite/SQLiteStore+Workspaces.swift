@@ -102,6 +102,19 @@ extension SQLiteStore: WorkspaceStore {
         }
     }
 
+    public func serverSecret(named name: String) async throws -> [UInt8] {
+        if let existing = try await read({ db in try Data.fetchOne(db, sql: "SELECT value FROM server_secrets WHERE name = ?", arguments: [name]) }) {
+            return Array(existing)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        // Of two processes making it at once, the first insert wins and both read that one back.
+        return try await writer.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)", arguments: [name, fresh])
+            return Array(try Data.fetchOne(db, sql: "SELECT value FROM server_secrets WHERE name = ?", arguments: [name]) ?? fresh)
+        }
+    }
+
     public func credentialsEpoch() async throws -> Int64 {
         try await read { db in try Self.counter("credentials", in: db) }
     }
