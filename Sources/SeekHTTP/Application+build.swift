@@ -46,7 +46,8 @@ public struct SeekServer: Sendable {
         self.presenter = Presenter(
             creditPrice: configuration.creditPrice,
             fileSigner: configuration.fileSigner,
-            publicURL: configuration.publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            publicURL: configuration.publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+            now: configuration.now
         )
         self.fileSigner = configuration.fileSigner
         self.uploadLimit = configuration.uploadLimit

@@ -9,6 +9,8 @@ struct Presenter {
     let creditPrice: CreditPrice
     let fileSigner: FileURLSigner
     let publicURL: String?
+    /// The wall clock file URLs are signed by (the same that checks them).
+    let now: @Sendable () -> Date
 
     // MARK: Jobs
 
@@ -77,7 +79,7 @@ struct Presenter {
     /// A job's file, with a URL signed afresh on every read: good for `FileURLSigner.lifetime`, or until the
     /// file expires if that comes first.
     private func file(_ file: JobFile, workspaceID: String) -> JSONValue {
-        let expires = min(Date().addingTimeInterval(FileURLSigner.lifetime), file.expiresAt ?? .distantFuture)
+        let expires = min(now().addingTimeInterval(FileURLSigner.lifetime), file.expiresAt ?? .distantFuture)
         return [
             "id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
             "size_bytes": .integer(file.sizeBytes), "url": .string(fileURL(file.id, workspaceID: workspaceID, expires: expires)),
