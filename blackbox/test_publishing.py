@@ -203,3 +203,27 @@ def test_anothers_draft_tokens_and_jobs_are_404(data_dir, start):
         assert answer.status_code == 404, (method, path, answer.text)
         assert answer.json()["error"] == "not_found"
     assert caller.submit("python-upper", {"text": "x"}).status_code == 404
+
+
+def test_the_swift_example_runs_per_event(data_dir, start, runners, tmp_path):
+    built = subprocess.run(["swift", "build", "--package-path", str(EXAMPLES / "swift-reverse")], capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stderr[-2000:]
+    binary = subprocess.run(["swift", "build", "--package-path", str(EXAMPLES / "swift-reverse"), "--show-bin-path"],
+                            capture_output=True, text=True, timeout=300, check=True).stdout.strip()
+    a, b = workspaces(data_dir)
+    server = start()
+    publisher, caller = Client(server, a["api_key"]), Client(server, b["api_key"])
+    manifest = json.loads((EXAMPLES / "swift-reverse" / "manifest.json").read_text())
+    token = publish(publisher, manifest)["token"]
+    runners.append(Runner(server, token, [str(Path(binary) / "SwiftReverse")], tmp_path))
+    accepted = caller.submit("swift-reverse", {"words": ["seek", "swift", "jobs"]}).json()
+    assert accepted["cost_estimate_credits"] == 100
+    job = caller.wait_terminal(accepted["job_uuid"])
+    assert job["status"] == "completed", job
+    assert [item["reversed"] for item in job["result"]["items"]] == ["kees", "tfiws", "sboj"]
+    assert job["cost_credits"] == 3 and job["cost"]["billing_mode"] == "per_event"
+    assert caller.request("GET", "/v1/me").json()["credits"] == {"balance": 997, "reserved": 0, "available": 997}
+    # 3 credits less the 20 % fee (rounded up, in the platform's favour): 2.
+    assert publisher.request("GET", "/v1/me").json()["credits"]["balance"] == 2
+    balance_matches_ledger(caller)
+    balance_matches_ledger(publisher)
