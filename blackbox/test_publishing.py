@@ -227,3 +227,25 @@ def test_the_swift_example_runs_per_event(data_dir, start, runners, tmp_path):
     assert publisher.request("GET", "/v1/me").json()["credits"]["balance"] == 2
     balance_matches_ledger(caller)
     balance_matches_ledger(publisher)
+
+
+def test_persistent_mode_runs_many_jobs_in_one_process(data_dir, start, runners, tmp_path):
+    a, b = workspaces(data_dir)
+    server = start()
+    publisher, caller = Client(server, a["api_key"]), Client(server, b["api_key"])
+    manifest = json.loads((EXAMPLES / "python-upper" / "manifest.json").read_text())
+    token = publish(publisher, manifest)["token"]
+    runners.append(Runner(server, token, [sys.executable, str(EXAMPLES / "python-upper" / "worker.py")], tmp_path,
+                          "--persistent", "--concurrency", "8"))
+    jobs = {caller.submit("python-upper", {"text": f"word {n}"}).json()["job_uuid"]: n for n in range(30)}
+    failing = caller.submit("python-upper", {"text": "x", "fail": True}).json()["job_uuid"]
+    with_file = caller.submit("python-upper", {"text": "in a file", "as_file": True}).json()["job_uuid"]
+    for job_id, n in jobs.items():
+        job = caller.wait_terminal(job_id)
+        assert job["status"] == "completed" and job["result"]["data"]["text"] == f"WORD {n}", job
+        assert job["result"]["meta"]["job"] == job_id
+    failed = caller.wait_terminal(failing)
+    assert failed["status"] == "failed" and failed["error"] == {"code": "worker_failed", "message": "asked to fail"}
+    assert caller.wait_terminal(with_file)["files"][0]["name"] == "upper.txt"
+    assert caller.request("GET", "/v1/me").json()["credits"]["balance"] == 1000 - 31 * 10
+    balance_matches_ledger(caller)

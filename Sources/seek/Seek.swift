@@ -235,6 +235,7 @@ struct Runner: AsyncParsableCommand {
     @Option(help: "The worker's runner token, srt_… (env SEEK_RUNNER_TOKEN).") var token: String?
     @Option(help: "Jobs run at once (default 1).") var concurrency: Int = 1
     @Option(name: .customLong("runner-id"), help: "This runner's name in leases (default: host name and process id).") var runnerID: String?
+    @Flag(help: "One long-lived worker process takes every job as a JSON line on stdin (docs/workers.md).") var persistent = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (env SEEK_LOG_LEVEL).")
     var logLevel: String?
     @Argument(parsing: .postTerminator, help: "The worker's command and its arguments, after --.") var command: [String] = []
@@ -260,7 +261,9 @@ struct Runner: AsyncParsableCommand {
         configuration.concurrency = concurrency
         let runner = RemoteRunner(
             client: RunnerAPIClient(server: server, token: token, runnerID: runnerID),
-            executor: ProcessPerJobExecutor(command: workerCommand, limits: configuration.limits),
+            executor: persistent
+                ? PersistentExecutor(command: workerCommand, limits: configuration.limits) as any JobExecutor
+                : ProcessPerJobExecutor(command: workerCommand, limits: configuration.limits),
             configuration: configuration,
             logger: logger
         )
