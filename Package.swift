@@ -28,6 +28,15 @@ let package = Package(
             dependencies: [
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Resources/metaschemas/LICENSE", "Resources/metaschemas/SOURCE"],
+            // The JSON Schema 2020-12 meta-schemas, compiled in: schemas are never fetched.
+            resources: [
+                .embedInCode("Resources/metaschemas/schema.json"), .embedInCode("Resources/metaschemas/meta-core.json"),
+                .embedInCode("Resources/metaschemas/meta-applicator.json"), .embedInCode("Resources/metaschemas/meta-unevaluated.json"),
+                .embedInCode("Resources/metaschemas/meta-validation.json"), .embedInCode("Resources/metaschemas/meta-meta-data.json"),
+                .embedInCode("Resources/metaschemas/meta-format-annotation.json"),
+                .embedInCode("Resources/metaschemas/meta-format-assertion.json"), .embedInCode("Resources/metaschemas/meta-content.json"),
             ]
         ),
         .target(
@@ -92,6 +101,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `swift run -c release schema-bench`: a benchmark of input validation, not a test.
+        .executableTarget(name: "schema-bench", dependencies: ["SeekCore"], path: "bench/SchemaBench"),
         .target(name: "SeekTestSupport", dependencies: ["SeekCore", "SeekStore", "SeekRuntime"], path: "Tests/SeekTestSupport"),
         .testTarget(name: "SeekCoreTests", dependencies: ["SeekCore"]),
         .testTarget(

@@ -239,6 +239,7 @@ public final class JobRunner: Service, LocalDispatch {
             deadline: deadline,
             logger: logger,
             files: StoredResultFiles(store: files, workspaceID: job.workspaceID),
+            inputs: StoredInputFiles(store: files, workspaceID: job.workspaceID),
             report: report
         )
         let work = Task { try await entry.worker.run(job.input, context: context) }
@@ -324,5 +325,25 @@ struct StoredResultFiles: ResultFileSink {
 
     func save(jobID: String, name: String, contentType: String, bytes: [UInt8]) async throws -> JobFile {
         try await store.put(workspaceID: workspaceID, jobID: jobID, name: name, contentType: contentType, bytes: bytes).jobFile
+    }
+}
+
+/// A job's input files come from the node's file store, and only from its own workspace's files.
+struct StoredInputFiles: InputFileSource {
+    let store: any FileStore
+    let workspaceID: String
+
+    func file(at url: String) async throws -> InputFile? {
+        guard let id = Self.fileID(in: url), let file = try await store.file(id: id), file.workspaceID == workspaceID,
+            let bytes = try await store.contents(of: file)
+        else { return nil }
+        return InputFile(name: file.name, contentType: file.contentType, bytes: bytes)
+    }
+
+    /// The file id of a Seek file URL: its path is `/v1/files/{id}`, whatever origin is in front.
+    static func fileID(in url: String) -> String? {
+        guard let range = url.range(of: "/v1/files/") else { return nil }
+        let id = String(url[range.upperBound...].prefix { $0 != "?" && $0 != "#" && $0 != "/" })
+        return IDKind.file.matches(id) ? id : nil
     }
 }

@@ -8,6 +8,26 @@ public protocol ResultFileSink: Sendable {
     func save(jobID: String, name: String, contentType: String, bytes: [UInt8]) async throws -> JobFile
 }
 
+/// Files of the job's own workspace that its input names by URL (`POST /v1/files`, or an earlier job's
+/// result): read straight from the file store, never through the network.
+public protocol InputFileSource: Sendable {
+    /// The file a Seek file URL (`/v1/files/{id}?…`, with or without this server's origin) names, if it is one
+    /// of the job's workspace; nil for any other URL.
+    func file(at url: String) async throws -> InputFile?
+}
+
+public struct InputFile: Sendable, Equatable {
+    public var name: String
+    public var contentType: String
+    public var bytes: [UInt8]
+
+    public init(name: String, contentType: String, bytes: [UInt8]) {
+        self.name = name
+        self.contentType = contentType
+        self.bytes = bytes
+    }
+}
+
 /// What a worker knows of the job it runs, and how it reports back beyond its result: files, billable
 /// events and warnings.
 public struct WorkerContext: Sendable {
@@ -19,6 +39,7 @@ public struct WorkerContext: Sendable {
     /// Tagged with the job and the worker.
     public let logger: Logger
     private let files: any ResultFileSink
+    private let inputs: (any InputFileSource)?
     private let report: WorkerReport
 
     public init(
@@ -27,8 +48,10 @@ public struct WorkerContext: Sendable {
         deadline: ContinuousClock.Instant,
         logger: Logger,
         files: any ResultFileSink,
+        inputs: (any InputFileSource)? = nil,
         report: WorkerReport
     ) {
+        self.inputs = inputs
         self.jobID = jobID
         self.attempt = attempt
         self.deadline = deadline
@@ -46,6 +69,12 @@ public struct WorkerContext: Sendable {
         let file = try await files.save(jobID: jobID, name: name, contentType: contentType, bytes: bytes)
         report.add(file)
         return file
+    }
+
+    /// The bytes of a file the input names by a Seek file URL, read locally; nil when the URL is not one of
+    /// this workspace's files (the worker may then fetch it over the network, through the guarded fetcher).
+    public func inputFile(at url: String) async throws -> InputFile? {
+        try await inputs?.file(at: url)
     }
 
     /// Counts billable events (emails checked, listings delivered) for a per-event worker.

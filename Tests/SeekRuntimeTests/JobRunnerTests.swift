@@ -370,3 +370,20 @@ struct JobRunnerTests {
         #expect(try await fixture.balances(workspaceID).cached == CreditBalance(balance: 9, reserved: 0))
     }
 }
+
+@Suite("Input files")
+struct InputFileTests {
+    @Test("a job reads its own workspace's files by their Seek URL, from the store; another workspace's or a foreign URL is nil")
+    func ownFilesOnly() async throws {
+        let directory = NSTemporaryDirectory() + "seek-inputs-\(UUID().uuidString)"
+        let store = try LocalFileStore(directory: directory)
+        let mine = try await store.put(workspaceID: "ws_a", jobID: nil, name: "in.png", contentType: "image/png", bytes: [1, 2, 3])
+        let theirs = try await store.put(workspaceID: "ws_b", jobID: nil, name: "x.png", contentType: "image/png", bytes: [9])
+        let source = StoredInputFiles(store: store, workspaceID: "ws_a")
+        let signed = "https://seek.example.com/v1/files/\(mine.id)?expires=1&signature=ab"
+        #expect(try await source.file(at: signed) == InputFile(name: "in.png", contentType: "image/png", bytes: [1, 2, 3]))
+        #expect(try await source.file(at: "/v1/files/\(mine.id)") != nil)
+        #expect(try await source.file(at: "/v1/files/\(theirs.id)") == nil, "another workspace's file")
+        #expect(try await source.file(at: "https://example.com/cat.png") == nil, "not a Seek file URL")
+    }
+}

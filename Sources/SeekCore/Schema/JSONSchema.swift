@@ -1,85 +1,73 @@
 import Foundation
 import OrderedCollections
 
-/// A compiled JSON Schema (2020-12 vocabulary that worker inputs need) and its validator.
+/// A compiled JSON Schema 2020-12 and its validator.
 ///
-/// `$ref` resolves JSON pointers within the document (`#`, `#/$defs/name`, escaped tokens);
-/// `format` is an assertion for email, uri, date-time and uuid; other formats are annotations.
+/// Compiling registers every schema resource by URI (`$id`, with `$anchor` and `$dynamicAnchor` names) beside
+/// the 2020-12 meta-schemas and any `documents` given; `$ref` and `$dynamicRef` resolve through that registry,
+/// never the network. `format` asserts email, uri, date-time, date, uuid, ipv4 and ipv6 (an option: the
+/// specification makes it an annotation by default). A custom meta-schema whose `$vocabulary` leaves out
+/// validation turns the validation keywords off.
 public struct JSONSchema: Sendable {
     /// Refs followed within one path before the schema counts as an endless loop.
     static let maxDepth = 128
+    /// The base URI of a root schema without `$id`.
+    static let defaultBase = "https://seek.invalid/schema.json"
 
     public let root: JSONValue
-    private let patterns: PatternCache
+    let registry: SchemaRegistry
+    let rootBase: String
+    let patterns: PatternCache
+    let formatAssertion: Bool
+    let validationVocabulary: Bool
 
-    /// Compiles `schema`; a schema that is not an object or boolean, a bad regex or a dangling `$ref` is a 400.
-    public init(_ schema: JSONValue) throws(SeekError) {
+    /// Compiles `schema`; a schema that is not an object or boolean, a bad regex or a reference that resolves
+    /// to nothing known is a 400.
+    public init(_ schema: JSONValue, formatAssertion: Bool = true, documents: [String: JSONValue] = [:]) throws(SeekError) {
         guard schema.objectValue != nil || schema.boolValue != nil else {
             throw SeekError(.badRequest, "A JSON Schema must be an object or a boolean.")
         }
+        var registry = MetaSchema.registry
+        for (uri, document) in documents.sorted(by: { $0.key < $1.key }) { registry.add(document, at: uri) }
+        var references: [(base: String, ref: String)] = []
+        rootBase = registry.add(schema, at: Self.defaultBase, references: &references)
         root = schema
-        var found: Set<String> = []
-        var refs: [String] = []
-        Self.collect(schema, patterns: &found, refs: &refs)
-        patterns = try PatternCache(found)
-        for ref in refs where Self.resolve(ref, in: schema) == nil {
-            throw SeekError(.badRequest, "The schema's $ref \(ref) does not resolve within the document.")
+        patterns = try PatternCache(registry.patterns)
+        for (base, ref) in references where registry.lookup(ref, from: base) == nil {
+            throw SeekError(.badRequest, "The schema's reference \(ref) does not resolve to a known schema (Seek fetches none).")
         }
+        self.registry = registry
+        self.formatAssertion = formatAssertion
+        validationVocabulary = registry.usesValidation(schema["$schema"]?.stringValue, from: rootBase)
     }
 
     /// Every place where `instance` breaks the schema, by JSON pointer into the instance.
     public func validate(_ instance: JSONValue) -> [SeekError.Detail] {
         var errors: [SeekError.Detail] = []
-        var run = ValidationRun(root: root, patterns: patterns)
-        run.check(instance, against: root, at: "", depth: 0, errors: &errors)
+        var run = ValidationRun(schema: self)
+        run.check(instance, against: root, at: "", scope: Scope(base: rootBase, dynamic: [rootBase], depth: 0), errors: &errors)
         return errors
     }
 
     public func isValid(_ instance: JSONValue) -> Bool { validate(instance).isEmpty }
+}
 
-    // MARK: Compilation
+/// Where a validation stands in the schema: the base URI relative references resolve against, the resources
+/// entered so far (outermost first, for `$dynamicRef`), and how deep references have gone.
+struct Scope {
+    var base: String
+    var dynamic: [String]
+    var depth: Int
+    /// The base is already the one the schema about to be checked sets with its `$id` (a reference led
+    /// to it by that very URI), so its `$id` is not resolved again.
+    var baseIsOwn = false
 
-    private static func collect(_ schema: JSONValue, patterns: inout Set<String>, refs: inout [String]) {
-        switch schema {
-        case let .object(members):
-            for (key, value) in members {
-                switch key {
-                case "pattern": if let text = value.stringValue { patterns.insert(text) }
-                case "patternProperties": patterns.formUnion(value.objectValue?.keys ?? [])
-                case "$ref": if let text = value.stringValue { refs.append(text) }
-                case "const", "enum", "default", "examples": continue  // data, not schemas: nothing inside to compile
-                default: break
-                }
-                collect(value, patterns: &patterns, refs: &refs)
-            }
-        case let .array(elements):
-            for element in elements { collect(element, patterns: &patterns, refs: &refs) }
-        default:
-            break
-        }
-    }
+    var deeper: Scope { Scope(base: base, dynamic: dynamic, depth: depth + 1) }
 
-    /// The subschema a local `$ref` points at, or nil.
-    static func resolve(_ ref: String, in root: JSONValue) -> JSONValue? {
-        guard ref.hasPrefix("#") else { return nil }
-        let pointer = String(ref.dropFirst()).removingPercentEncoding ?? String(ref.dropFirst())
-        if pointer.isEmpty { return root }
-        guard pointer.hasPrefix("/") else { return nil }
-        var node = root
-        for rawToken in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            let token = rawToken.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-            switch node {
-            case let .object(members):
-                guard let next = members[token] else { return nil }
-                node = next
-            case let .array(elements):
-                guard let index = Int(token), elements.indices.contains(index) else { return nil }
-                node = elements[index]
-            default:
-                return nil
-            }
-        }
-        return node
+    /// The scope inside a reference's target.
+    func entering(_ target: (schema: JSONValue, base: String, ownBase: Bool)) -> Scope {
+        let base = target.base
+        return Scope(base: base, dynamic: dynamic.last == base ? dynamic : dynamic + [base], depth: depth + 1, baseIsOwn: target.ownBase)
     }
 }
 
@@ -120,13 +108,15 @@ private struct Annotations {
 
 /// One validation: walks instance and schema together, collecting failures.
 private struct ValidationRun {
-    let root: JSONValue
-    let patterns: PatternCache
+    let schema: JSONSchema
+    var patterns: PatternCache { schema.patterns }
+    /// Whether the validation vocabulary applies (a custom meta-schema may leave it out).
+    var validates: Bool { schema.validationVocabulary }
 
     /// The annotations of `schema` if `instance` passes it, without recording why it fails.
-    mutating func passes(_ instance: JSONValue, _ schema: JSONValue, at path: String, depth: Int) -> Annotations? {
+    mutating func passes(_ instance: JSONValue, _ schema: JSONValue, at path: String, scope: Scope) -> Annotations? {
         var scratch: [SeekError.Detail] = []
-        let annotations = check(instance, against: schema, at: path, depth: depth, errors: &scratch)
+        let annotations = check(instance, against: schema, at: path, scope: scope, errors: &scratch)
         return scratch.isEmpty ? annotations : nil
     }
 
@@ -135,7 +125,7 @@ private struct ValidationRun {
         _ instance: JSONValue,
         against schema: JSONValue,
         at path: String,
-        depth: Int,
+        scope: Scope,
         errors: inout [SeekError.Detail]
     ) -> Annotations {
         var annotations = Annotations()
@@ -144,40 +134,56 @@ private struct ValidationRun {
             return annotations
         }
         guard let keywords = schema.objectValue else { return annotations }
-        guard depth < JSONSchema.maxDepth else {
+        guard scope.depth < JSONSchema.maxDepth else {
             errors.append(.init(path: path, message: "the schema's $ref chain does not end"))
             return annotations
         }
-
+        var scope = scope
+        // A schema with $id starts a resource: its base for relative references, and a step of the dynamic scope.
+        if scope.baseIsOwn {
+            scope.baseIsOwn = false
+        } else if let id = keywords["$id"]?.stringValue, let base = URIReference.resolve(id, against: scope.base).map(URIReference.withoutFragment),
+            base != scope.base
+        {
+            scope.base = base
+            scope.dynamic.append(base)
+        }
         if let ref = keywords["$ref"]?.stringValue {
-            if let target = JSONSchema.resolve(ref, in: root) {
-                annotations.merge(check(instance, against: target, at: path, depth: depth + 1, errors: &errors))
+            if let target = self.schema.registry.target(ref, from: scope.base) {
+                annotations.merge(check(instance, against: target.schema, at: path, scope: scope.entering(target), errors: &errors))
             } else {
                 errors.append(.init(path: path, message: "the schema's $ref \(ref) does not resolve"))
             }
         }
-        checkGeneric(instance, keywords, at: path, errors: &errors)
-        annotations.merge(checkApplicators(instance, keywords, at: path, depth: depth, errors: &errors))
+        if let ref = keywords["$dynamicRef"]?.stringValue {
+            if let target = self.schema.registry.lookupDynamic(ref, from: scope.base, scope: scope.dynamic) {
+                annotations.merge(check(instance, against: target.schema, at: path, scope: scope.entering(target), errors: &errors))
+            } else {
+                errors.append(.init(path: path, message: "the schema's $dynamicRef \(ref) does not resolve"))
+            }
+        }
+        if validates { checkGeneric(instance, keywords, at: path, errors: &errors) }
+        annotations.merge(checkApplicators(instance, keywords, at: path, scope: scope, errors: &errors))
         switch instance {
-        case .integer, .double: checkNumber(instance, keywords, at: path, errors: &errors)
+        case .integer, .double: if validates { checkNumber(instance, keywords, at: path, errors: &errors) }
         case let .string(text): checkString(text, keywords, at: path, errors: &errors)
         case let .array(elements):
-            annotations.merge(checkArray(elements, keywords, at: path, depth: depth, errors: &errors))
+            annotations.merge(checkArray(elements, keywords, at: path, scope: scope, errors: &errors))
             if let unevaluated = keywords["unevaluatedItems"] {
                 for index in elements.indices where !annotations.items.contains(index) {
-                    check(elements[index], against: unevaluated, at: "\(path)/\(index)", depth: depth + 1, errors: &errors)
+                    check(elements[index], against: unevaluated, at: "\(path)/\(index)", scope: scope.deeper, errors: &errors)
                     annotations.items.insert(index)
                 }
             }
         case let .object(members):
-            annotations.merge(checkObject(members, keywords, at: path, depth: depth, errors: &errors))
+            annotations.merge(checkObject(members, keywords, at: path, scope: scope, errors: &errors))
             if let unevaluated = keywords["unevaluatedProperties"] {
                 for (name, value) in members where !annotations.properties.contains(name) {
                     let memberPath = "\(path)/\(Self.escape(name))"
                     if unevaluated == .bool(false) {
                         errors.append(.init(path: memberPath, message: "is not an allowed property"))
                     } else {
-                        check(value, against: unevaluated, at: memberPath, depth: depth + 1, errors: &errors)
+                        check(value, against: unevaluated, at: memberPath, scope: scope.deeper, errors: &errors)
                     }
                     annotations.properties.insert(name)
                 }
@@ -210,18 +216,18 @@ private struct ValidationRun {
         _ instance: JSONValue,
         _ keywords: OrderedDictionary<String, JSONValue>,
         at path: String,
-        depth: Int,
+        scope: Scope,
         errors: inout [SeekError.Detail]
     ) -> Annotations {
         var annotations = Annotations()
         if let all = keywords["allOf"]?.arrayValue {
-            for subschema in all { annotations.merge(check(instance, against: subschema, at: path, depth: depth + 1, errors: &errors)) }
+            for subschema in all { annotations.merge(check(instance, against: subschema, at: path, scope: scope.deeper, errors: &errors)) }
         }
         if let any = keywords["anyOf"]?.arrayValue {
             // Every branch is evaluated: each passing one contributes annotations.
             var matched = false
             for subschema in any {
-                if let passed = passes(instance, subschema, at: path, depth: depth + 1) {
+                if let passed = passes(instance, subschema, at: path, scope: scope.deeper) {
                     matched = true
                     annotations.merge(passed)
                 }
@@ -231,7 +237,7 @@ private struct ValidationRun {
         if let one = keywords["oneOf"]?.arrayValue {
             var passing: [Annotations] = []
             for subschema in one {
-                if let passed = passes(instance, subschema, at: path, depth: depth + 1) { passing.append(passed) }
+                if let passed = passes(instance, subschema, at: path, scope: scope.deeper) { passing.append(passed) }
             }
             if passing.count == 1 {
                 annotations.merge(passing[0])
@@ -239,15 +245,15 @@ private struct ValidationRun {
                 errors.append(.init(path: path, message: "must match exactly one schema in oneOf (matched \(passing.count))"))
             }
         }
-        if let negated = keywords["not"], passes(instance, negated, at: path, depth: depth + 1) != nil {
+        if let negated = keywords["not"], passes(instance, negated, at: path, scope: scope.deeper) != nil {
             errors.append(.init(path: path, message: "must not match the schema in not"))
         }
         if let condition = keywords["if"] {
-            if let passed = passes(instance, condition, at: path, depth: depth + 1) {
+            if let passed = passes(instance, condition, at: path, scope: scope.deeper) {
                 annotations.merge(passed)
-                if let then = keywords["then"] { annotations.merge(check(instance, against: then, at: path, depth: depth + 1, errors: &errors)) }
+                if let then = keywords["then"] { annotations.merge(check(instance, against: then, at: path, scope: scope.deeper, errors: &errors)) }
             } else if let otherwise = keywords["else"] {
-                annotations.merge(check(instance, against: otherwise, at: path, depth: depth + 1, errors: &errors))
+                annotations.merge(check(instance, against: otherwise, at: path, scope: scope.deeper, errors: &errors))
             }
         }
         return annotations
@@ -297,6 +303,10 @@ private struct ValidationRun {
         at path: String,
         errors: inout [SeekError.Detail]
     ) {
+        if let format = keywords["format"]?.stringValue, schema.formatAssertion, let check = StringFormat(rawValue: format), !check.accepts(text) {
+            errors.append(.init(path: path, message: "must be a valid \(format)"))
+        }
+        guard validates else { return }
         let needsLength = keywords["minLength"] != nil || keywords["maxLength"] != nil
         let length = needsLength ? text.unicodeScalars.count : 0
         if let minimum = keywords["minLength"]?.integerValue, length < minimum {
@@ -308,48 +318,45 @@ private struct ValidationRun {
         if let pattern = keywords["pattern"]?.stringValue, !patterns.matches(pattern, text) {
             errors.append(.init(path: path, message: "must match the pattern \(pattern)"))
         }
-        if let format = keywords["format"]?.stringValue, let check = StringFormat(rawValue: format), !check.accepts(text) {
-            errors.append(.init(path: path, message: "must be a valid \(format)"))
-        }
     }
 
     private mutating func checkArray(
         _ elements: [JSONValue],
         _ keywords: OrderedDictionary<String, JSONValue>,
         at path: String,
-        depth: Int,
+        scope: Scope,
         errors: inout [SeekError.Detail]
     ) -> Annotations {
         var annotations = Annotations()
         let prefix = keywords["prefixItems"]?.arrayValue ?? []
         for (index, subschema) in prefix.enumerated() where index < elements.count {
-            check(elements[index], against: subschema, at: "\(path)/\(index)", depth: depth + 1, errors: &errors)
+            check(elements[index], against: subschema, at: "\(path)/\(index)", scope: scope.deeper, errors: &errors)
             annotations.items.insert(index)
         }
         if let items = keywords["items"], elements.count > prefix.count {
             for index in prefix.count..<elements.count {
-                check(elements[index], against: items, at: "\(path)/\(index)", depth: depth + 1, errors: &errors)
+                check(elements[index], against: items, at: "\(path)/\(index)", scope: scope.deeper, errors: &errors)
                 annotations.items.insert(index)
             }
         }
-        if let minimum = keywords["minItems"]?.integerValue, elements.count < minimum {
+        if validates, let minimum = keywords["minItems"]?.integerValue, elements.count < minimum {
             errors.append(.init(path: path, message: "must have at least \(minimum) items"))
         }
-        if let maximum = keywords["maxItems"]?.integerValue, elements.count > maximum {
+        if validates, let maximum = keywords["maxItems"]?.integerValue, elements.count > maximum {
             errors.append(.init(path: path, message: "must have at most \(maximum) items"))
         }
-        if keywords["uniqueItems"]?.boolValue == true, Set(elements).count != elements.count {
+        if validates, keywords["uniqueItems"]?.boolValue == true, Set(elements).count != elements.count {
             errors.append(.init(path: path, message: "must not contain duplicate items"))
         }
         if let contains = keywords["contains"] {
             var count = 0
-            for (index, element) in elements.enumerated() where passes(element, contains, at: "\(path)/\(index)", depth: depth + 1) != nil {
+            for (index, element) in elements.enumerated() where passes(element, contains, at: "\(path)/\(index)", scope: scope.deeper) != nil {
                 count += 1
                 annotations.items.insert(index)
             }
-            let minimum = keywords["minContains"]?.integerValue ?? 1
+            let minimum = validates ? keywords["minContains"]?.integerValue ?? 1 : 1
             if count < minimum { errors.append(.init(path: path, message: "must contain at least \(minimum) matching items")) }
-            if let maximum = keywords["maxContains"]?.integerValue, count > maximum {
+            if validates, let maximum = keywords["maxContains"]?.integerValue, count > maximum {
                 errors.append(.init(path: path, message: "must contain at most \(maximum) matching items"))
             }
         }
@@ -360,7 +367,7 @@ private struct ValidationRun {
         _ members: OrderedDictionary<String, JSONValue>,
         _ keywords: OrderedDictionary<String, JSONValue>,
         at path: String,
-        depth: Int,
+        scope: Scope,
         errors: inout [SeekError.Detail]
     ) -> Annotations {
         var annotations = Annotations()
@@ -371,11 +378,11 @@ private struct ValidationRun {
             var matched = false
             if let subschema = properties[name] {
                 matched = true
-                check(value, against: subschema, at: memberPath, depth: depth + 1, errors: &errors)
+                check(value, against: subschema, at: memberPath, scope: scope.deeper, errors: &errors)
             }
             for (pattern, subschema) in patternProperties where patterns.matches(pattern, name) {
                 matched = true
-                check(value, against: subschema, at: memberPath, depth: depth + 1, errors: &errors)
+                check(value, against: subschema, at: memberPath, scope: scope.deeper, errors: &errors)
             }
             if matched { annotations.properties.insert(name) }
             if !matched, let additional = keywords["additionalProperties"] {
@@ -383,12 +390,18 @@ private struct ValidationRun {
                 if additional == .bool(false) {
                     errors.append(.init(path: memberPath, message: "is not an allowed property"))
                 } else {
-                    check(value, against: additional, at: memberPath, depth: depth + 1, errors: &errors)
+                    check(value, against: additional, at: memberPath, scope: scope.deeper, errors: &errors)
                 }
             }
-            if let names = keywords["propertyNames"], passes(.string(name), names, at: memberPath, depth: depth + 1) == nil {
+            if let names = keywords["propertyNames"], passes(.string(name), names, at: memberPath, scope: scope.deeper) == nil {
                 errors.append(.init(path: memberPath, message: "is not an allowed property name"))
             }
+        }
+        guard validates else {
+            for (name, subschema) in keywords["dependentSchemas"]?.objectValue ?? [:] where members[name] != nil {
+                annotations.merge(check(.object(members), against: subschema, at: path, scope: scope.deeper, errors: &errors))
+            }
+            return annotations
         }
         for name in keywords["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where members[name] == nil {
             errors.append(.init(path: "\(path)/\(Self.escape(name))", message: "is required"))
@@ -405,7 +418,7 @@ private struct ValidationRun {
             }
         }
         for (name, subschema) in keywords["dependentSchemas"]?.objectValue ?? [:] where members[name] != nil {
-            annotations.merge(check(.object(members), against: subschema, at: path, depth: depth + 1, errors: &errors))
+            annotations.merge(check(.object(members), against: subschema, at: path, scope: scope.deeper, errors: &errors))
         }
         return annotations
     }

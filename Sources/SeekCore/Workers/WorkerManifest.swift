@@ -144,6 +144,12 @@ private struct ManifestReader {
             problem("/input_schema", "is required")
             return nil
         }
+        // Held to the 2020-12 meta-schema first, so that a misspelt keyword's value is caught, not ignored.
+        let violations = MetaSchema.schema?.validate(schema) ?? []
+        guard violations.isEmpty else {
+            for violation in violations.prefix(10) { problem("/input_schema\(violation.path)", violation.message) }
+            return nil
+        }
         do {
             _ = try JSONSchema(schema)
             return schema
