@@ -113,16 +113,7 @@ public final class PersistentExecutor: JobExecutor, Sendable {
                         }
                         return nil
                     }
-                    group.addTask {
-                        var tail: [UInt8] = []
-                        do {
-                            for try await buffer in execution.standardError {
-                                buffer.withUnsafeBytes { tail.append(contentsOf: $0) }
-                                if tail.count > 2 * limits.stderrTailBytes { tail.removeFirst(tail.count - limits.stderrTailBytes) }
-                            }
-                        } catch {}
-                        return Array(tail.suffix(limits.stderrTailBytes))
-                    }
+                    group.addTask { await execution.standardError.tail(limits.stderrTailBytes) }
                     // Stdout and stderr end when the process does; then stop writing to it.
                     var streams = 2
                     var tail: [UInt8] = []
@@ -140,11 +131,9 @@ public final class PersistentExecutor: JobExecutor, Sendable {
         } catch {
             status = "could not be started: \(error)"
         }
-        let text = String(decoding: tail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let message = "The persistent worker process \(status)" + (text.isEmpty ? "." : ": \(text)")
         // The next job starts a new process.
         state.withLock { $0.stdin = nil }
-        failAll(JobFailure(code: "worker_failed", message: message))
+        failAll(.workerFailed("The persistent worker process \(status)", stderr: tail))
     }
 
     /// One line of the process's stdout, for the job it names; a violation concerns every job in flight.

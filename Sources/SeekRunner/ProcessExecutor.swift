@@ -120,14 +120,7 @@ public struct ProcessPerJobExecutor: JobExecutor {
                         }
                     }
                     group.addTask {
-                        var tail: [UInt8] = []
-                        do {
-                            for try await buffer in execution.standardError {
-                                buffer.withUnsafeBytes { tail.append(contentsOf: $0) }
-                                if tail.count > 2 * limits.stderrTailBytes { tail.removeFirst(tail.count - limits.stderrTailBytes) }
-                            }
-                        } catch {}
-                        return .stderr(Array(tail.suffix(limits.stderrTailBytes)))
+                        .stderr(await execution.standardError.tail(limits.stderrTailBytes))
                     }
                     group.addTask {
                         try? await Task.sleep(until: deadline)
@@ -168,16 +161,41 @@ public struct ProcessPerJobExecutor: JobExecutor {
             if case let .failure(violation) = collected.output { return ExecutedJob(report: .failed(violation.failure)) }
             return ExecutedJob(report: .failed(JobFailure(code: "worker_failed", message: "The worker's output could not be read.")))
         }
-        let tail = String(decoding: collected.stderrTail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         switch status {
         case .exited(0):
             return ExecutedJob(report: output.completed, logs: output.logs)
         case let .exited(code):
-            let message = "The worker exited with status \(code)" + (tail.isEmpty ? "." : ": \(tail)")
-            return ExecutedJob(report: .failed(JobFailure(code: "worker_failed", message: message)), logs: output.logs)
+            return ExecutedJob(
+                report: .failed(.workerFailed("The worker exited with status \(code)", stderr: collected.stderrTail)),
+                logs: output.logs
+            )
         case let .signaled(signal):
-            let message = "The worker was killed by signal \(signal)" + (tail.isEmpty ? "." : ": \(tail)")
-            return ExecutedJob(report: .failed(JobFailure(code: "worker_failed", message: message)), logs: output.logs)
+            return ExecutedJob(
+                report: .failed(.workerFailed("The worker was killed by signal \(signal)", stderr: collected.stderrTail)),
+                logs: output.logs
+            )
         }
+    }
+}
+
+extension SubprocessOutputSequence {
+    /// The last `limit` bytes of the stream, read to its end: what is kept of a worker's stderr.
+    func tail(_ limit: Int) async -> [UInt8] {
+        var tail: [UInt8] = []
+        do {
+            for try await buffer in self {
+                buffer.withUnsafeBytes { tail.append(contentsOf: $0) }
+                if tail.count > 2 * limit { tail.removeFirst(tail.count - limit) }
+            }
+        } catch {}
+        return Array(tail.suffix(limit))
+    }
+}
+
+extension JobFailure {
+    /// A worker process that ended badly: what happened, then the end of its stderr.
+    static func workerFailed(_ what: String, stderr: [UInt8]) -> JobFailure {
+        let tail = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return JobFailure(code: "worker_failed", message: what + (tail.isEmpty ? "." : ": \(tail)"))
     }
 }

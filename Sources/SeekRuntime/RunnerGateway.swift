@@ -101,7 +101,7 @@ public final class RunnerGateway: Sendable {
         contentType: String,
         bytes: [UInt8]
     ) async throws -> StoredFile {
-        let job = try await heldJob(identity, runnerID: runnerID, jobID: jobID, attempt: nil)
+        let job = try await heldJob(try claimant(identity, runnerID), jobID: jobID, attempt: nil)
         guard bytes.count <= configuration.maxFileBytes else {
             throw SeekError(.payloadTooLarge, "A result file may be at most \(configuration.maxFileBytes) bytes.")
         }
@@ -112,7 +112,7 @@ public final class RunnerGateway: Sendable {
     /// no longer holds the job's lease (or this is not the attempt it holds).
     public func finish(_ identity: RunnerIdentity, runnerID: String, jobID: String, attempt: Int, report: RunnerReport) async throws -> Job? {
         let claimant = try claimant(identity, runnerID)
-        let job = try await heldJob(identity, runnerID: runnerID, jobID: jobID, attempt: attempt)
+        let job = try await heldJob(claimant, jobID: jobID, attempt: attempt)
         guard let version = try await catalog.version(job.workerID, number: job.workerVersion) else {
             throw SeekError(.internalServerError, "The version job \(jobID) was submitted with is missing.")
         }
@@ -130,8 +130,7 @@ public final class RunnerGateway: Sendable {
     }
 
     /// The job, if this runner process holds its lease (in `attempt`, when given); a 409 otherwise.
-    private func heldJob(_ identity: RunnerIdentity, runnerID: String, jobID: String, attempt: Int?) async throws -> ClaimedJob {
-        let claimant = try claimant(identity, runnerID)
+    private func heldJob(_ claimant: String, jobID: String, attempt: Int?) async throws -> ClaimedJob {
         guard let job = try await queue.store.runningJob(id: jobID, claimant: claimant), attempt == nil || job.attempt == attempt else {
             throw Self.leaseLost(jobID)
         }
