@@ -114,8 +114,18 @@ enum StringFormat: String {
             }
             return !escaped
         }
-        let atoms = local.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        return atoms.allSatisfy { !$0.isEmpty && $0.allSatisfy(ASCII.isAtext) }
+        // dot-atom: atext runs joined by single dots, none empty.
+        var atomLength = 0
+        for byte in local {
+            if byte == UInt8(ascii: ".") {
+                guard atomLength > 0 else { return false }
+                atomLength = 0
+            } else {
+                guard ASCII.isAtext(byte) else { return false }
+                atomLength += 1
+            }
+        }
+        return atomLength > 0
     }
 
     private static func isMailDomain(_ domain: ArraySlice<UInt8>) -> Bool {
@@ -130,11 +140,22 @@ enum StringFormat: String {
 
     static func isHostname(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard !bytes.isEmpty, bytes.count <= 253 else { return false }
-        let labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        return labels.allSatisfy { label in
-            !label.isEmpty && label.count <= 63 && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
-                && label.allSatisfy { ASCII.isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+        // Labels of 1–63 letters, digits and inner hyphens, joined by dots.
+        var labelLength = 0
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard labelLength > 0, previous != UInt8(ascii: "-") else { return false }
+                labelLength = 0
+            } else if ASCII.isAlphanumeric(byte) || (byte == UInt8(ascii: "-") && labelLength > 0) {
+                labelLength += 1
+                guard labelLength <= 63 else { return false }
+            } else {
+                return false
+            }
+            previous = byte
         }
+        return labelLength > 0 && previous != UInt8(ascii: "-")
     }
 }
 
@@ -283,7 +304,15 @@ enum ASCII {
     static func isHex(_ byte: UInt8) -> Bool { isDigit(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte) }
     static func isUnreserved(_ byte: UInt8) -> Bool { isAlphanumeric(byte) || "-._~".utf8.contains(byte) }
     static func isSubDelim(_ byte: UInt8) -> Bool { "!$&'()*+,;=".utf8.contains(byte) }
-    static func isAtext(_ byte: UInt8) -> Bool { isAlphanumeric(byte) || "!#$%&'*+-/=?^_`{|}~".utf8.contains(byte) }
+    static func isAtext(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#")...UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"),
+            UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^")...UInt8(ascii: "`"), UInt8(ascii: "{")...UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
 
     /// A fixed-width decimal number at `offset`, or nil if any byte is not an ASCII digit.
     static func number(_ bytes: [UInt8], at offset: Int, digits: Int) -> Int? {
