@@ -75,7 +75,7 @@ public struct SeekServer: Sendable {
             .add(middleware: MonthlyGrantMiddleware(store: store, now: now))
         AccountController(store: store, keys: keys, presenter: presenter, now: now).register(in: v1)
         FilesController(files: runtime.files, presenter: presenter, uploadLimit: uploadLimit).register(in: v1)
-        WorkersController(catalog: runtime.catalog, store: store, presenter: presenter, now: now).register(in: v1)
+        WorkersController(catalog: runtime.catalog, store: store, runnerTokens: runtime.runnerTokens, presenter: presenter, now: now).register(in: v1)
         JobsController(
             store: store,
             queue: runtime.queue,

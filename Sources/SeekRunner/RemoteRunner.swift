@@ -159,13 +159,15 @@ public final class RemoteRunner: Service {
         }
     }
 
-    /// Sends a report until the server takes it, refuses it for good, or the lease is gone.
+    /// Sends a report until the server takes it, refuses it for good, or the lease is gone. The report asks
+    /// for the next job for the slot it frees, so a busy runner goes from job to job without a claim call.
     private func report(_ job: RunnerJob, _ report: RunnerReport, logger: Logger) async {
         var backoff = Backoff()
         while !Task.isCancelled {
             do {
-                try await client.finish(job, report)
+                let next = try await client.finish(job, report, claimNext: isStopping ? 0 : 1)
                 logger.info("Reported", metadata: ["status": "\(report.json["status"]?.stringValue ?? "")"])
+                for job in next { start(job) }
                 return
             } catch .leaseLost {
                 logger.warning("The job's lease was lost before its report; the server runs it elsewhere")

@@ -22,8 +22,8 @@ public struct RunnerAPIClient: Sendable {
     let token: String
     public let runnerID: String
     let http: HTTPClient
-    /// The most a finish body may carry (the server's request limit).
-    static let bodyLimit = 1 << 20
+    /// The most an answer may carry: a claim's jobs hold their inputs.
+    static let answerLimit = 64 << 20
 
     public init(server: String, token: String, runnerID: String, http: HTTPClient = .shared) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
@@ -48,11 +48,15 @@ public struct RunnerAPIClient: Sendable {
         return Set((answer["lost"]?.arrayValue ?? []).compactMap(\.stringValue))
     }
 
-    public func finish(_ job: RunnerJob, _ report: RunnerReport) async throws(RunnerAPIError) {
-        guard case var .object(body) = report.json else { return }
+    /// Reports how `job` ended; the server leases up to `claimNext` more jobs in the same commit and
+    /// answers with them.
+    public func finish(_ job: RunnerJob, _ report: RunnerReport, claimNext: Int = 0) async throws(RunnerAPIError) -> [RunnerJob] {
+        guard case var .object(body) = report.json else { return [] }
         body["runner_id"] = .string(runnerID)
         body["attempt"] = .integer(job.attempt)
-        _ = try await post("jobs/\(job.id)/finish", .object(body))
+        if claimNext > 0 { body["claim_next"] = .integer(claimNext) }
+        let answer = try await post("jobs/\(job.id)/finish", .object(body))
+        return (answer["jobs"]?.arrayValue ?? []).compactMap(RunnerJob.init(json:))
     }
 
     /// Uploads a result file of `job`; returns its id, for the finish to name.
@@ -84,7 +88,7 @@ public struct RunnerAPIClient: Sendable {
         let answer: JSONValue
         do {
             let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
-            let bytes = try await response.body.collect(upTo: Self.bodyLimit)
+            let bytes = try await response.body.collect(upTo: Self.answerLimit)
             status = Int(response.status.code)
             answer = (try? JSONParser.parse(Array(bytes.readableBytesView))) ?? .null
         } catch {

@@ -53,6 +53,8 @@ public struct NodeRuntime: Sendable {
     public let webhookSender: WebhookSender
     public let reaper: LeaseReaper
     public let fileCleaner: FileCleaner
+    /// Runner tokens, cached; revoking through it stops a token at once.
+    public let runnerTokens: RunnerTokenResolver
     /// The SSRF guard, shared by submit-time checks and deliveries.
     public let addressGuard: WebhookAddressGuard
 
@@ -69,7 +71,15 @@ public struct NodeRuntime: Sendable {
         catalog = WorkerCatalog(builtIn: registry, store: store)
         platformFee = configuration.platformFee
         queue = JobQueue(store: store, metrics: metrics)
-        remoteRunners = RunnerGateway(queue: queue, catalog: catalog, store: store, files: files, configuration: configuration.remoteRunners)
+        runnerTokens = RunnerTokenResolver(store: store)
+        remoteRunners = RunnerGateway(
+            queue: queue,
+            catalog: catalog,
+            store: store,
+            tokens: runnerTokens,
+            files: files,
+            configuration: configuration.remoteRunners
+        )
         runner = JobRunner(
             queue: queue,
             registry: registry,

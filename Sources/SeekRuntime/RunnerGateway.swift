@@ -33,27 +33,33 @@ public final class RunnerGateway: Sendable {
     private let queue: JobQueue
     private let catalog: WorkerCatalog
     private let store: any WorkerStore
+    private let tokens: RunnerTokenResolver
     private let files: any FileStore
     private let lastSeen = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// Jobs this process leased to remote runners, by id, so that a report finds what it ends without a read.
+    /// Only a cache: the store's finish checks the lease itself, and a miss reads the job.
+    private let leased = Mutex<[String: (claimant: String, job: ClaimedJob)]>([:])
+    private static let leasedLimit = 50_000
 
     public init(
         queue: JobQueue,
         catalog: WorkerCatalog,
         store: any WorkerStore,
+        tokens: RunnerTokenResolver,
         files: any FileStore,
         configuration: Configuration = Configuration()
     ) {
         self.queue = queue
         self.catalog = catalog
         self.store = store
+        self.tokens = tokens
         self.files = files
         self.configuration = configuration
     }
 
     /// The runner behind a token, or the contract's 401.
     public func identity(token: String) async throws -> RunnerIdentity {
-        guard token.hasPrefix("srt_"), token.utf8.count <= 100, let identity = try await store.runnerIdentity(forTokenHash: Secrets.hashAPIKey(token))
-        else { throw Self.unauthorized }
+        guard let identity = try await tokens.identity(forToken: token) else { throw Self.unauthorized }
         return identity
     }
 
@@ -77,6 +83,7 @@ public final class RunnerGateway: Sendable {
             let remaining = deadline - clock.now
             if !jobs.isEmpty || remaining <= .zero || Task.isCancelled {
                 queue.signals.queued.discard(ticket)
+                remember(jobs, claimant: claimant)
                 return try await withManifests(jobs)
             }
             await queue.signals.queued.wait(ticket, timeout: min(remaining, configuration.pollInterval))
@@ -108,9 +115,17 @@ public final class RunnerGateway: Sendable {
         return try await files.put(workspaceID: job.workspaceID, jobID: job.id, name: name, contentType: contentType, bytes: bytes)
     }
 
-    /// Records how this runner's run of `jobID` ended, priced by the job's own version. A 409 if the runner
-    /// no longer holds the job's lease (or this is not the attempt it holds).
-    public func finish(_ identity: RunnerIdentity, runnerID: String, jobID: String, attempt: Int, report: RunnerReport) async throws -> Job? {
+    /// Records how this runner's run of `jobID` ended, priced by the job's own version, and leases up to
+    /// `claimNext` more jobs of the worker in the same commit (so that a busy runner needs no claim call
+    /// between jobs). A 409 if the runner no longer holds the job's lease (or this is not the attempt it holds).
+    public func finish(
+        _ identity: RunnerIdentity,
+        runnerID: String,
+        jobID: String,
+        attempt: Int,
+        report: RunnerReport,
+        claimNext: Int = 0
+    ) async throws -> RunnerFinish {
         let claimant = try claimant(identity, runnerID)
         let job = try await heldJob(claimant, jobID: jobID, attempt: attempt)
         guard let version = try await catalog.version(job.workerID, number: job.workerVersion) else {
@@ -124,13 +139,26 @@ public final class RunnerGateway: Sendable {
             deadlineSeconds: job.deadlineSeconds,
             files: try await attachedFiles(report, of: job)
         )
-        let result = try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: runSeconds)
+        let next = min(max(0, claimNext), configuration.maxClaim)
+        let result = try await queue.finish(
+            job,
+            claimant: claimant,
+            outcome: outcome,
+            runSeconds: runSeconds,
+            thenClaim: next > 0 ? ClaimRequest(workers: [identity.workerID], limit: next, leaseSeconds: configuration.leaseSeconds) : nil
+        )
+        _ = leased.withLock { $0.removeValue(forKey: jobID) }
         guard result.recorded else { throw Self.leaseLost(jobID) }
-        return try await queue.store.job(id: jobID, workspaceID: job.workspaceID)
+        remember(result.next, claimant: claimant)
+        return RunnerFinish(status: outcome.status, next: try await withManifests(result.next))
     }
 
     /// The job, if this runner process holds its lease (in `attempt`, when given); a 409 otherwise.
     private func heldJob(_ claimant: String, jobID: String, attempt: Int?) async throws -> ClaimedJob {
+        // Only a finish may trust the cache: its commit checks claimant and attempt again. An upload reads.
+        if let attempt, let held = leased.withLock({ $0[jobID] }), held.claimant == claimant, held.job.attempt == attempt {
+            return held.job
+        }
         guard let job = try await queue.store.runningJob(id: jobID, claimant: claimant), attempt == nil || job.attempt == attempt else {
             throw Self.leaseLost(jobID)
         }
@@ -151,6 +179,15 @@ public final class RunnerGateway: Sendable {
             attached.append(file.jobFile)
         }
         return attached
+    }
+
+    private func remember(_ jobs: [ClaimedJob], claimant: String) {
+        guard !jobs.isEmpty else { return }
+        leased.withLock { leased in
+            // Runners that vanish leave entries behind: past the limit the cache starts over (misses read).
+            if leased.count + jobs.count > Self.leasedLimit { leased.removeAll() }
+            for job in jobs { leased[job.id] = (claimant, job) }
+        }
     }
 
     static func leaseLost(_ jobID: String) -> SeekError {
@@ -188,6 +225,12 @@ public final class RunnerGateway: Sendable {
         }
         if due { try await store.recordRunnerSeen(identity, claimant: claimant, at: Date()) }
     }
+}
+
+/// How a runner's report was recorded, and the jobs leased to it in the same commit.
+public struct RunnerFinish: Sendable {
+    public let status: JobStatus
+    public let next: [RemoteJob]
 }
 
 /// A job leased to a remote runner, with the manifest of the version it runs.

@@ -136,4 +136,45 @@ struct RunnerAPITests {
             #expect(try await client.call(.get, "/v1/me/credits", key: other.key).json["balance"] == 90, "charged once")
         }
     }
+
+    @Test("a finish with claim_next leases the next jobs in the same call; with none queued it answers no jobs")
+    func claimNext() async throws {
+        let api = try await APIFixture()
+        let other = try await api.another(credits: 100)
+        try await api.test { client in
+            let token = try await client.publishedWorkerToken(key: api.key)
+            var submitted: [JSONValue] = []
+            for text in ["a", "b", "c"] {
+                submitted.append(
+                    try await client.call(.post, "/v1/workers/acme-upper/jobs", key: other.key, body: "{\"text\": \"\(text)\"}").json["job_uuid"]
+                        ?? .null
+                )
+            }
+            let first = try await client.runner("claim", token: token, body: #"{"runner_id": "r1"}"#).json["jobs"]?.arrayValue ?? []
+            #expect(first.map { $0["job_uuid"] } == [submitted[0]])
+            let done = #""status": "completed", "result": {"kind": "object", "data": {}, "items": [], "meta": {}}"#
+            func finish(_ id: JSONValue?, next: Int) async throws -> JSONValue {
+                let body = "{\"runner_id\": \"r1\", \"attempt\": 1, \"claim_next\": \(next), \(done)}"
+                return try await client.runner("jobs/\(id?.stringValue ?? "")/finish", token: token, body: body).json
+            }
+            let second = try await finish(first.first?["job_uuid"], next: 5)
+            #expect(second["status"] == "completed" && second["lease_s"] != nil)
+            let next = second["jobs"]?.arrayValue ?? []
+            #expect(next.map { $0["job_uuid"] } == [submitted[1], submitted[2]], "both queued jobs, oldest first")
+            #expect(next.first?["input"] == ["text": "b"] && next.first?["output_kind"] == "object")
+            let held = try await client.runner(
+                "heartbeat",
+                token: token,
+                body: "{\"runner_id\": \"r1\", \"jobs\": [\(next.compactMap { $0["job_uuid"]?.serializedString }.joined(separator: ", "))]}"
+            )
+            #expect(held.json["lost"] == [], "the jobs are leased to r1")
+            #expect(try await finish(next[0]["job_uuid"], next: 1)["jobs"] == [])
+            let bad = try await client.runner(
+                "jobs/\(next[1]["job_uuid"]?.stringValue ?? "")/finish",
+                token: token,
+                body: "{\"runner_id\": \"r1\", \"attempt\": 1, \"claim_next\": -1, \(done)}"
+            )
+            #expect(bad.status == 400 && bad.json.errorCode == "bad_request")
+        }
+    }
 }

@@ -381,6 +381,34 @@ struct SharedDatabaseTests {
         #expect(try await there.identity(forKey: created.apiKey) == nil, "a second after, the other refuses it")
     }
 
+    @Test(
+        "a runner token revoked through one instance is refused by the other within a second; through itself at once",
+        arguments: StoreKind.allCases
+    )
+    func runnerTokenRevocationCrossesProcesses(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
+        let other = try fixture.another()
+        let owner = try await fixture.workspace(credits: 0)
+        _ = try await fixture.store.createWorker(.sample(), owner: owner)
+        let local = try await fixture.store.createRunnerToken(workerID: "sample", owner: owner)
+        let remote = try await fixture.store.createRunnerToken(workerID: "sample", owner: owner)
+        let clock = ManualClock()
+        let here = RunnerTokenResolver(store: fixture.store, now: { clock.now })
+        let there = RunnerTokenResolver(store: other, now: { clock.now })
+        #expect(try await here.identity(forToken: local.token)?.workerID == "sample")
+        #expect(try await there.identity(forToken: remote.token)?.tokenID == remote.record.id, "the other process caches the token")
+        #expect(try await here.identity(forToken: "srt_unknown") == nil)
+
+        _ = try await here.revoke(workerID: "sample", owner: owner, tokenID: local.record.id)
+        #expect(try await here.identity(forToken: local.token) == nil, "revoked here: refused here at once")
+
+        _ = try await here.revoke(workerID: "sample", owner: owner, tokenID: remote.record.id)
+        clock.advance(.milliseconds(999))
+        #expect(try await there.identity(forToken: remote.token) != nil, "within the second the other may still use its cache")
+        clock.advance(.milliseconds(1))
+        #expect(try await there.identity(forToken: remote.token) == nil, "a second after, the other refuses it")
+    }
+
     @Test("one Idempotency-Key used through two instances at once makes one job", arguments: StoreKind.allCases)
     func idempotencyCrossesProcesses(kind: StoreKind) async throws {
         let fixture = try StoreFixture(kind)

@@ -69,14 +69,19 @@ struct RunnerController {
         let body = try await JSONRequest.object(of: request, context: context)
         let attempt = try Self.integer(body["attempt"], "attempt", default: nil, in: 1...Int(Int32.max))
         let report = try RunnerReport(json: .object(body))
-        let job = try await gateway.finish(
+        let claimNext = try Self.integer(body["claim_next"], "claim_next", default: 0, in: 0...gateway.configuration.maxClaim)
+        let finish = try await gateway.finish(
             try context.runnerIdentity(),
             runnerID: try Self.runnerID(body),
             jobID: id,
             attempt: attempt,
-            report: report
+            report: report,
+            claimNext: claimNext
         )
-        return JSONResponse.make(["recorded": true, "status": .string(job?.status.rawValue)])
+        return JSONResponse.make([
+            "recorded": true, "status": .string(finish.status.rawValue), "jobs": .array(finish.next.map(Self.claimed)),
+            "lease_s": .double(gateway.configuration.leaseSeconds),
+        ])
     }
 
     /// A claimed job as a runner needs it: how its result is shaped (`output_kind`) and what a `charge` line

@@ -10,6 +10,7 @@ import SeekStore
 struct WorkersController {
     let catalog: WorkerCatalog
     let store: any SeekStore
+    let runnerTokens: RunnerTokenResolver
     let presenter: Presenter
     let now: @Sendable () -> Date
 
@@ -86,7 +87,7 @@ struct WorkersController {
     @Sendable func revokeRunnerToken(request: Request, context: SeekRequestContext) async throws -> Response {
         let id = context.parameters.get("token_id") ?? ""
         guard IDKind.rtk.matches(id) else { throw SeekError.notFound("Runner token \(id.prefix(64))") }
-        let record = try await store.revokeRunnerToken(workerID: try workerID(context), owner: try context.workspaceID(), tokenID: id)
+        let record = try await runnerTokens.revoke(workerID: try workerID(context), owner: try context.workspaceID(), tokenID: id)
         return JSONResponse.make(presenter.runnerToken(record))
     }
 
