@@ -51,6 +51,13 @@ let package = Package(
             name: "SeekWorkers",
             dependencies: ["SeekCore", .product(name: "Logging", package: "swift-log")]
         ),
+        // libvips from Debian's libvips-dev; only SeekWorkersImage links it.
+        .systemLibrary(name: "CVips", path: "Sources/CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // image-format-converter, on libvips.
+        .target(
+            name: "SeekWorkersImage",
+            dependencies: ["SeekCore", "SeekWorkers", "CVips", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "SeekRuntime",
             dependencies: [
@@ -94,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "seek",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekRunner",
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekWorkersImage", "SeekRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
@@ -103,7 +110,11 @@ let package = Package(
         ),
         // `swift run -c release schema-bench`: a benchmark of input validation, not a test.
         .executableTarget(name: "schema-bench", dependencies: ["SeekCore"], path: "bench/SchemaBench"),
-        .target(name: "SeekTestSupport", dependencies: ["SeekCore", "SeekStore", "SeekRuntime"], path: "Tests/SeekTestSupport"),
+        .target(
+            name: "SeekTestSupport",
+            dependencies: ["SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SeekTestSupport"
+        ),
         .testTarget(name: "SeekCoreTests", dependencies: ["SeekCore"]),
         .testTarget(
             name: "SeekStoreTests",
@@ -111,7 +122,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SeekWorkersTests",
-            dependencies: ["SeekCore", "SeekWorkers", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SeekCore", "SeekWorkers", "SeekTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SeekWorkersImageTests",
+            dependencies: ["SeekCore", "SeekWorkers", "SeekWorkersImage", "SeekTestSupport", "CVips"]
         ),
         .testTarget(
             name: "SeekRuntimeTests",

@@ -18,9 +18,10 @@ public final class WorkerRegistry: Sendable {
         for worker in workers { try register(worker) }
     }
 
-    /// The built-in workers every node runs.
-    public static func builtIn() throws(SeekError) -> WorkerRegistry {
-        try WorkerRegistry([EchoWorker(), SleepWorker()])
+    /// The built-in workers every node runs, and `others` (the seed's workers, each in its own target so that
+    /// only the executable links their libraries).
+    public static func builtIn(adding others: [any Worker] = []) throws(SeekError) -> WorkerRegistry {
+        try WorkerRegistry([EchoWorker(), SleepWorker()] + others)
     }
 
     public func register(_ worker: any Worker) throws(SeekError) {

@@ -7,6 +7,7 @@ import SeekRunner
 import SeekRuntime
 import SeekStore
 import SeekWorkers
+import SeekWorkersImage
 import ServiceLifecycle
 
 @main
@@ -108,6 +109,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("rate-limits"), help: "on or off: per-key and per-address rate limits (env SEEK_RATE_LIMITS, default on).")
     var rateLimits: String?
     @Option(
+        name: .customLong("image-threads"),
+        help: "Image conversions at once, each on its own thread off the async pool (env SEEK_IMAGE_THREADS, default: cores)."
+    )
+    var imageThreads: Int?
+    @Option(
         name: .customLong("node-id"),
         help: "This node's name as a holder of leases (env SEEK_NODE_ID; default: made once and kept in the data directory)."
     )
@@ -187,11 +193,16 @@ struct Serve: AsyncParsableCommand {
                 guard NodeIdentity.isValid(id) else { throw ValidationError("--node-id is 1 to 64 letters, digits, _, - or .") }
                 return id
             } ?? NodeIdentity.load(directory: storage.resolvedDataDir)
+        var images = ImageFormatConverterWorker.Configuration()
+        if let threads = try imageThreads ?? Environment.value("SEEK_IMAGE_THREADS").map({ try Self.integer($0, "SEEK_IMAGE_THREADS") }) {
+            guard (1...256).contains(threads) else { throw ValidationError("--image-threads is 1 to 256.") }
+            images.conversions = threads
+        }
         let metrics = SeekMetrics()
         let runtime = NodeRuntime(
             store: store,
             files: try storage.openFiles(retention: retentionDays * 86_400),
-            registry: try WorkerRegistry.builtIn(),
+            registry: try WorkerRegistry.builtIn(adding: [try ImageFormatConverterWorker(configuration: images)]),
             configuration: runtimeConfiguration,
             metrics: RuntimeMetrics(factory: metrics.factory),
             logger: logger
