@@ -58,6 +58,18 @@ let package = Package(
             name: "SeekWorkersImage",
             dependencies: ["SeekCore", "SeekWorkers", "CVips", .product(name: "Logging", package: "swift-log")]
         ),
+        // c-ares from Debian's libc-ares-dev; only SeekWorkersEmail links it.
+        .systemLibrary(name: "CAres", path: "Sources/CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
+        // email-validator: syntax, DNS through c-ares, and its lists (compiled in).
+        .target(
+            name: "SeekWorkersEmail",
+            dependencies: ["SeekCore", "SeekWorkers", "CAres"],
+            exclude: ["Resources/SOURCES.md", "Resources/disposable-domains.LICENSE"],
+            resources: [
+                .embedInCode("Resources/disposable-domains.txt"), .embedInCode("Resources/role-accounts.txt"),
+                .embedInCode("Resources/free-providers.txt"),
+            ]
+        ),
         .target(
             name: "SeekRuntime",
             dependencies: [
@@ -101,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "seek",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekWorkersImage", "SeekRunner",
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekWorkersImage", "SeekWorkersEmail", "SeekRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
@@ -128,6 +140,7 @@ let package = Package(
             name: "SeekWorkersImageTests",
             dependencies: ["SeekCore", "SeekWorkers", "SeekWorkersImage", "SeekTestSupport", "CVips"]
         ),
+        .testTarget(name: "SeekWorkersEmailTests", dependencies: ["SeekCore", "SeekWorkers", "SeekWorkersEmail", "SeekTestSupport"]),
         .testTarget(
             name: "SeekRuntimeTests",
             dependencies: [

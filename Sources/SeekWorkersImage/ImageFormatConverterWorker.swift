@@ -19,14 +19,14 @@ public struct ImageFormatConverterWorker: Worker {
 
     public let manifest: WorkerManifest
     private let configuration: Configuration
-    private let threads: ImageThreads
+    private let threads: BlockingThreads
     /// The formats this libvips writes, probed at start (AVIF and HEIF need libheif's encoders).
     public let targets: [ImageFormat]
 
     public init(configuration: Configuration = Configuration()) throws(WorkerFailure) {
         try Vips.start(threadsPerImage: configuration.threadsPerImage)
         self.configuration = configuration
-        threads = ImageThreads(count: configuration.conversions)
+        threads = BlockingThreads(count: configuration.conversions, name: "seek-image")
         targets = ImageFormat.allCases.filter(Vips.canSave)
         manifest = Self.manifest(targets: targets, limits: configuration.limits)
     }
@@ -66,7 +66,13 @@ public struct ImageFormatConverterWorker: Worker {
         let request = try Self.request(input, defaultQuality: configuration.defaultQuality)
         let bytes = try await image(input, context: context)
         let limits = configuration.limits
-        let converted = try await threads.run { kill in try ImageConversion.convert(bytes, request, limits: limits, kill: kill) }
+        // A deadline cancels the task; the kill switch then stops the pipeline on its thread.
+        let kill = PipelineKill()
+        let converted = try await withTaskCancellationHandler {
+            try await threads.run { try ImageConversion.convert(bytes, request, limits: limits, kill: kill) }
+        } onCancel: {
+            kill.fire()
+        }
         for warning in converted.warnings { context.warn(warning) }
         let name = "converted.\(request.target.fileExtension)"
         try await context.save(name: name, contentType: request.target.mimeType, bytes: converted.bytes)

@@ -7,6 +7,7 @@ import SeekRunner
 import SeekRuntime
 import SeekStore
 import SeekWorkers
+import SeekWorkersEmail
 import SeekWorkersImage
 import ServiceLifecycle
 
@@ -202,7 +203,7 @@ struct Serve: AsyncParsableCommand {
         let runtime = NodeRuntime(
             store: store,
             files: try storage.openFiles(retention: retentionDays * 86_400),
-            registry: try WorkerRegistry.builtIn(adding: [try ImageFormatConverterWorker(configuration: images)]),
+            registry: try WorkerRegistry.builtIn(adding: [try ImageFormatConverterWorker(configuration: images), EmailValidatorWorker()]),
             configuration: runtimeConfiguration,
             metrics: RuntimeMetrics(factory: metrics.factory),
             logger: logger

@@ -160,8 +160,8 @@ enum StringFormat: String {
 }
 
 /// IP address grammars (RFC 3986 §3.2.2): dotted-decimal IPv4 without leading zeros, and IPv6.
-enum IPGrammar {
-    static func isIPv4(_ bytes: ArraySlice<UInt8>) -> Bool {
+public enum IPGrammar {
+    public static func isIPv4(_ bytes: ArraySlice<UInt8>) -> Bool {
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 4 else { return false }
         return parts.allSatisfy { part in
@@ -171,7 +171,7 @@ enum IPGrammar {
         }
     }
 
-    static func isIPv6(_ bytes: ArraySlice<UInt8>) -> Bool {
+    public static func isIPv6(_ bytes: ArraySlice<UInt8>) -> Bool {
         let text = Array(bytes)
         guard !text.isEmpty else { return false }
         let halves = split(text, on: Array("::".utf8))
