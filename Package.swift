@@ -122,6 +122,8 @@ let package = Package(
         ),
         // `swift run -c release schema-bench`: a benchmark of input validation, not a test.
         .executableTarget(name: "schema-bench", dependencies: ["SeekCore"], path: "bench/SchemaBench"),
+        // `swift build -c release --product email-bench && bench/email_syntax.py`: email syntax checks per second.
+        .executableTarget(name: "email-bench", dependencies: ["SeekWorkersEmail"], path: "bench/EmailBench"),
         .target(
             name: "SeekTestSupport",
             dependencies: ["SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", .product(name: "Logging", package: "swift-log")],

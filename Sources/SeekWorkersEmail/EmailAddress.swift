@@ -22,12 +22,13 @@ public struct EmailAddress: Sendable, Equatable {
 
     /// Parses `text`, or says why it is not an address.
     public static func parse(_ text: String) -> Result<EmailAddress, EmailSyntaxError> {
-        let text = text.precomposedStringWithCanonicalMapping
+        // ASCII is already in NFC: most addresses skip Foundation's normalisation.
+        let text = text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
         guard !text.isEmpty else { return .failure("The address is empty.") }
         guard text.utf8.count <= 254 else { return .failure("The address is longer than 254 octets.") }
-        guard let at = text.lastIndex(of: "@") else { return .failure("The address has no @.") }
+        guard let at = text.utf8.lastIndex(of: UInt8(ascii: "@")) else { return .failure("The address has no @.") }
         let local = String(text[..<at])
-        let domainText = String(text[text.index(after: at)...])
+        let domainText = String(text[text.utf8.index(after: at)...])
         if let problem = localPartProblem(local) { return .failure(problem) }
         if domainText.hasPrefix("[") {
             guard domainText.hasSuffix("]"), domainText.count > 2 else { return .failure("The domain literal is not closed with ].") }
@@ -50,9 +51,17 @@ public struct EmailAddress: Sendable, Equatable {
         guard !local.isEmpty else { return "The part before the @ is empty." }
         guard local.utf8.count <= 64 else { return "The part before the @ is longer than 64 octets." }
         if local.hasPrefix("\"") { return quotedProblem(local) }
-        guard !local.hasPrefix("."), !local.hasSuffix(".") else { return "The part before the @ starts or ends with a dot." }
-        guard !local.contains("..") else { return "The part before the @ has two dots in a row." }
-        for scalar in local.unicodeScalars where scalar != "." {
+        guard local.utf8.first != UInt8(ascii: "."), local.utf8.last != UInt8(ascii: ".") else {
+            return "The part before the @ starts or ends with a dot."
+        }
+        var afterDot = false
+        for scalar in local.unicodeScalars {
+            if scalar == "." {
+                guard !afterDot else { return "The part before the @ has two dots in a row." }
+                afterDot = true
+                continue
+            }
+            afterDot = false
             if scalar.isASCII {
                 guard isAtext(UInt8(scalar.value)) else { return "The part before the @ contains \(describe(scalar)), which needs quoting." }
             } else if !isSafe(scalar) {
@@ -111,8 +120,12 @@ public struct EmailAddress: Sendable, Equatable {
     private static func domain(_ text: String) -> Result<(ascii: String, unicode: String), EmailSyntaxError> {
         guard !text.isEmpty else { return .failure("The part after the @ is empty.") }
         // IDNA's label separators: the ideographic and fullwidth full stops count as dots (UTS 46).
-        let unified = text.lowercased().replacingOccurrences(of: "\u{3002}", with: ".").replacingOccurrences(of: "\u{FF0E}", with: ".")
-            .replacingOccurrences(of: "\u{FF61}", with: ".")
+        let lower = text.lowercased()
+        let unified =
+            lower.utf8.allSatisfy { $0 < 0x80 }
+            ? lower
+            : lower.replacingOccurrences(of: "\u{3002}", with: ".").replacingOccurrences(of: "\u{FF0E}", with: ".")
+                .replacingOccurrences(of: "\u{FF61}", with: ".")
         let labels = unified.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard labels.count >= 2 else { return .failure("The domain has no dot: no address on the internet ends in a bare name.") }
         var ascii: [String] = []
@@ -134,7 +147,10 @@ public struct EmailAddress: Sendable, Equatable {
             let label = ascii[ascii.count - 1]
             guard label.utf8.count <= 63 else { return .failure("A domain label is longer than 63 octets.") }
             guard !label.hasPrefix("-"), !label.hasSuffix("-") else { return .failure("The domain label \(label) starts or ends with a hyphen.") }
-            guard !(label.count >= 4 && Array(label.utf8)[2...3] == [45, 45] && !label.hasPrefix("xn--")) else {
+            let bytes = label.utf8
+            let reservedHyphens =
+                bytes.count >= 4 && bytes[bytes.index(bytes.startIndex, offsetBy: 2)] == 45 && bytes[bytes.index(bytes.startIndex, offsetBy: 3)] == 45
+            guard !reservedHyphens || label.hasPrefix("xn--") else {
                 return .failure("The domain label \(label) has -- in third and fourth place, which IDNA reserves.")
             }
         }
