@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -63,7 +64,12 @@ let package = Package(
         // email-validator: syntax, DNS through c-ares, and its lists (compiled in).
         .target(
             name: "SeekWorkersEmail",
-            dependencies: ["SeekCore", "SeekWorkers", "CAres"],
+            dependencies: [
+                "SeekCore", "SeekWorkers", "CAres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             exclude: ["Resources/SOURCES.md", "Resources/disposable-domains.LICENSE"],
             resources: [
                 .embedInCode("Resources/disposable-domains.txt"), .embedInCode("Resources/role-accounts.txt"),

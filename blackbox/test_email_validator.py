@@ -9,7 +9,7 @@ import pytest
 from dnslib import AAAA, MX, QTYPE, RCODE, RR, A, DNSRecord, TXT
 from email_validator import EmailNotValidError, validate_email
 
-from conftest import Client, admin, balance_matches_ledger
+from conftest import Client, admin, balance_matches_ledger, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +21,9 @@ ZONES = {
     "v6only.example.org": [("AAAA", "2001:db8::10")],
     "txtonly.example.org": [("TXT", "v=spf1 -all")],
     "gmail.com": [("MX", 5, "gmail-smtp-in.l.google.com")],
+    "mx1.accepts.example.org": [("A", "127.0.0.1")],
+    "catchall.example.org": [("MX", 10, "mx.catchall.example.org")],
+    "mx.catchall.example.org": [("A", "127.0.0.1")],
     "mailinator.com": [("MX", 10, "mail.mailinator.com")],
 }
 SERVFAIL = {"broken.example.org"}
@@ -179,3 +182,76 @@ def test_syntax_agrees_with_pypi_email_validator(data_dir, start, dns):
     assert documented - disagreements == set(), f"documented but no longer disagreeing: {documented - disagreements}"
     print(f"{len(addresses)} addresses, {len(disagreements)} disagreements, all documented")
     assert dns.questions == [], "check_mx false asks DNS nothing"
+
+
+class FixtureSMTP:
+    """aiosmtpd on 127.0.0.1, offering STARTTLS with a self-signed certificate. At accepts.example.org it
+    takes jane and john, greylists grey and refuses the rest; at catchall.example.org it takes anyone."""
+
+    def __init__(self, directory: Path):
+        import ssl
+        import subprocess
+        from aiosmtpd.controller import Controller
+
+        key, cert = directory / "key.pem", directory / "cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+                        "-subj", "/CN=mx1.accepts.example.org"], check=True, capture_output=True)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(cert), str(key))
+        fixture = self
+        self.sessions, self.recipients, self.tls, self.data = 0, [], [], 0
+
+        class Handler:
+            async def handle_EHLO(self, server, session, envelope, hostname, responses):
+                session.host_name = hostname
+                if not session.ssl:
+                    fixture.sessions += 1
+                fixture.tls.append(bool(session.ssl))
+                return responses
+
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                fixture.recipients.append(address)
+                local, _, domain = address.partition("@")
+                if domain == "catchall.example.org" or (domain == "accepts.example.org" and local in ("jane", "john")):
+                    envelope.rcpt_tos.append(address)
+                    return "250 OK"
+                if local == "grey":
+                    return "450 4.7.1 Greylisted, try again later"
+                return "550 5.1.1 No such user"
+
+            async def handle_DATA(self, server, session, envelope):
+                fixture.data += 1
+                return "554 no mail please"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, tls_context=context, require_starttls=False,
+                                     auth_require_tls=False)
+        self.controller.start()
+
+    def stop(self):
+        self.controller.stop()
+
+
+def test_smtp_probe_verdicts(data_dir, start, dns, tmp_path):
+    smtp = FixtureSMTP(tmp_path)
+    try:
+        created = admin(data_dir, "workspace", "create", "--name", "smtp", "--plan", "pro", "--credits", "1000")
+        server = start(env={"SEEK_DNS_SERVER": f"127.0.0.1:{dns.port}", "SEEK_SMTP_PORT": str(smtp.port), "SEEK_SMTP_HELO": "probe.seek.example"})
+        client = Client(server, created["api_key"])
+        emails = ["jane@accepts.example.org", "john@accepts.example.org", "nobody@accepts.example.org", "grey@accepts.example.org",
+                  "anyone@catchall.example.org", "x@nullmx.example.org"]
+        job = client.wait_terminal(client.submit("email-validator", {"emails": emails, "check_smtp": True}).json()["job_uuid"])
+        assert job["status"] == "completed", job
+        items = {item["email"]: item for item in job["result"]["items"]}
+        assert items["jane@accepts.example.org"]["status"] == "valid" and items["jane@accepts.example.org"]["score"] == 99
+        assert items["nobody@accepts.example.org"]["status"] == "invalid" and "550" in items["nobody@accepts.example.org"]["reason"]
+        assert items["grey@accepts.example.org"]["status"] == "unknown" and "450" in items["grey@accepts.example.org"]["reason"]
+        assert items["anyone@catchall.example.org"]["status"] == "risky" and "catch-all" in items["anyone@catchall.example.org"]["reason"]
+        assert items["x@nullmx.example.org"]["status"] == "invalid", "a null MX is never probed"
+        # One session per domain (two domains take mail), each upgraded with STARTTLS; never DATA.
+        assert smtp.sessions == 2 and True in smtp.tls and smtp.data == 0
+        asked = [r for r in smtp.recipients if r.endswith("@accepts.example.org")]
+        assert sorted(a for a in asked if not a.startswith("seek-probe-")) == sorted(emails[:4])
+        assert any(r.startswith("seek-probe-") for r in smtp.recipients), "a random local part tests for a catch-all"
+    finally:
+        smtp.stop()

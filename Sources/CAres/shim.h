@@ -5,6 +5,7 @@
 #define SEEK_CARES_SHIM_H
 
 #include <ares.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <poll.h>
@@ -96,6 +97,18 @@ static inline int seek_dns_address_count(const unsigned char *answer, int length
     while (host->h_addr_list && host->h_addr_list[count]) count++;
     ares_free_hostent(host);
     return count;
+}
+
+/// The first address of an A or AAAA answer as text, into `out`; 0 on success.
+static inline int seek_dns_first_address(const unsigned char *answer, int length, int type, char *out, socklen_t size) {
+    struct hostent *host = NULL;
+    int status = type == T_AAAA ? ares_parse_aaaa_reply(answer, length, &host, NULL, NULL)
+                                : ares_parse_a_reply(answer, length, &host, NULL, NULL);
+    if (status != ARES_SUCCESS || !host) return -1;
+    int result = -1;
+    if (host->h_addr_list && host->h_addr_list[0] && inet_ntop(host->h_addrtype, host->h_addr_list[0], out, size)) result = 0;
+    ares_free_hostent(host);
+    return result;
 }
 
 #endif

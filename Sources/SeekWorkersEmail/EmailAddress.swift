@@ -17,6 +17,9 @@ public struct EmailAddress: Sendable, Equatable {
     /// whether it is case-sensitive).
     public var normalized: String { "\(local)@\(domain)" }
 
+    /// The form RCPT TO takes without SMTPUTF8: the domain's A-labels.
+    public var smtpAddress: String { "\(local)@\(asciiDomain)" }
+
     /// Domains no address on the public internet can have (RFC 6761, 6762, 7686).
     static let specialUseDomains: Set<String> = ["arpa", "invalid", "local", "localhost", "onion", "test"]
 

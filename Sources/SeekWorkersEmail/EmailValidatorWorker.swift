@@ -8,8 +8,11 @@ import SeekWorkers
 public struct EmailValidatorWorker: Worker {
     public struct Configuration: Sendable {
         public var dns = MailDNS()
+        public var smtp = SMTPProbe()
         /// Lookups at once, each on its own thread (c-ares blocks while it waits).
         public var lookups = 8
+        /// Domains probed over SMTP at once; each domain gets one session at a time.
+        public var probes = 8
 
         public init() {}
     }
@@ -46,31 +49,70 @@ public struct EmailValidatorWorker: Worker {
 
     public func run(_ input: JSONValue, context: WorkerContext) async throws -> ResultEnvelope {
         let emails = input["emails"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let checkMX = input["check_mx"]?.boolValue ?? true
-        if input["check_smtp"]?.boolValue == true {
-            throw WorkerFailure(code: "bad_input", message: "check_smtp is not available on this server yet; check_mx is.")
-        }
+        let checkSMTP = input["check_smtp"]?.boolValue ?? false
+        // A mailbox is only probed at a domain whose route is known.
+        let checkMX = checkSMTP || (input["check_mx"]?.boolValue ?? true)
         let parsed = emails.map(EmailAddress.parse)
+        let addresses = parsed.compactMap { try? $0.get() }.filter { !$0.isDomainLiteral }
         var routes: [String: MailRoute] = [:]
         if checkMX {
             // Each domain once per job, however many addresses share it.
-            let domains = Set(parsed.compactMap { try? $0.get() }.filter { !$0.isDomainLiteral }.map(\.asciiDomain))
-            routes = try await resolve(domains)
+            routes = try await resolve(Set(addresses.map(\.asciiDomain)))
         }
+        var probes: [String: DomainProbe] = [:]
+        if checkSMTP { probes = try await probe(addresses, routes: routes) }
         var items: [JSONValue] = []
         var errors = 0
         for (email, result) in zip(emails, parsed) {
+            let address = try? result.get()
+            let probe = address.flatMap { probes[$0.asciiDomain] }
             let verdict = EmailVerdict(
                 email: email,
                 syntax: result,
-                route: (try? result.get()).flatMap { routes[$0.asciiDomain] },
-                checkedMX: checkMX
+                route: address.flatMap { routes[$0.asciiDomain] },
+                checkedMX: checkMX,
+                mailbox: address.flatMap { probe?.answers[$0.smtpAddress] },
+                catchAll: probe?.catchAll
             )
             if verdict.lookupFailed { errors += 1 }
             items.append(verdict.json)
         }
         context.recordEvents(emails.count)
         return .list(items, meta: ["processed_count": .integer(Int64(emails.count)), "error_count": .integer(Int64(errors))])
+    }
+
+    /// One SMTP session per domain that takes mail, to its most preferred exchanger; at most `probes` domains
+    /// at once. Addresses with a non-ASCII local part are not probed (that needs SMTPUTF8).
+    private func probe(_ addresses: [EmailAddress], routes: [String: MailRoute]) async throws -> [String: DomainProbe] {
+        var byDomain: [String: [String]] = [:]
+        for address in addresses where routes[address.asciiDomain]?.acceptsMail == true && address.local.utf8.allSatisfy({ $0 < 0x80 }) {
+            if byDomain[address.asciiDomain]?.contains(address.smtpAddress) != true {
+                byDomain[address.asciiDomain, default: []].append(address.smtpAddress)
+            }
+        }
+        let dns = configuration.dns
+        let smtp = configuration.smtp
+        let threads = threads
+        var pending = byDomain.sorted { $0.key < $1.key }[...]
+        return try await withThrowingTaskGroup(of: (String, DomainProbe).self) { group in
+            func startNext() {
+                guard let (domain, recipients) = pending.popFirst(), let host = routes[domain]?.hosts(domain: domain).first else { return }
+                group.addTask {
+                    guard let address = try await threads.run({ dns.address(of: host) }) else {
+                        let answers = Dictionary(uniqueKeysWithValues: recipients.map { ($0, MailboxAnswer.unknown("\(host) has no address")) })
+                        return (domain, DomainProbe(answers: answers, catchAll: nil))
+                    }
+                    return (domain, await smtp.probe(address: address, domain: domain, recipients: recipients))
+                }
+            }
+            for _ in 0..<configuration.probes { startNext() }
+            var results: [String: DomainProbe] = [:]
+            for try await (domain, probe) in group {
+                results[domain] = probe
+                startNext()
+            }
+            return results
+        }
     }
 
     private func resolve(_ domains: Set<String>) async throws -> [String: MailRoute] {
@@ -92,6 +134,8 @@ struct EmailVerdict {
     let syntax: Result<EmailAddress, EmailSyntaxError>
     let route: MailRoute?
     let checkedMX: Bool
+    var mailbox: MailboxAnswer? = nil
+    var catchAll: Bool? = nil
 
     var lookupFailed: Bool { if case .failed = route { return true } else { return false } }
 
@@ -125,10 +169,22 @@ struct EmailVerdict {
             default: break
             }
         }
+        switch mailbox {
+        case let .rejected(reply)?: return ("invalid", 10, "The mail server refuses the mailbox (\(reply)).")
+        case let .deferred(reply)?: return ("unknown", 50, "The mail server deferred the question (\(reply)): greylisting or a busy server.")
+        case let .unknown(why)?: return ("unknown", 55, "The mailbox could not be checked: \(why).")
+        default: break
+        }
         if disposable { return ("risky", 30, "The domain gives out disposable addresses.") }
         if role { return ("risky", 70, "A role account (a shared mailbox), not a person's.") }
         guard checkedMX else { return ("unknown", 60, "The syntax is valid; the domain was not checked.") }
         if address.isDomainLiteral { return ("risky", 60, "An address literal: valid, but rarely a real mailbox.") }
+        if mailbox == .accepted {
+            if catchAll == true {
+                return ("risky", 60, "The mail server accepts every address at this domain (a catch-all): this one is not confirmed.")
+            }
+            return ("valid", 99, "The mail server accepts the mailbox.")
+        }
         // Without an SMTP probe the mailbox itself is not confirmed.
         return ("valid", 95, "The syntax is valid and the domain accepts mail.")
     }

@@ -79,6 +79,17 @@ public struct MailDNS: Sendable {
         }
     }
 
+    /// The first address of `host` (A, then AAAA), to connect to a mail exchanger by the same resolver.
+    public func address(of host: String) -> String? {
+        for type in [Int32(SEEK_DNS_A), Int32(SEEK_DNS_AAAA)] {
+            let answer = query(host, type: type)
+            guard answer.status == ARES_SUCCESS else { continue }
+            var text = [CChar](repeating: 0, count: 64)
+            if seek_dns_first_address(answer.answer, answer.length, type, &text, 64) == 0 { return String(cString: text) }
+        }
+        return nil
+    }
+
     private struct Answer {
         var status: Int32
         var answer: [UInt8]
