@@ -39,7 +39,7 @@ def test_smoke_script_passes(data_dir, start):
     run = subprocess.run([sys.executable, str(ROOT / "docs" / "scripts" / "smoke_workers.py")], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "SEEK_API_KEY": created["api_key"], "SEEK_API_BASE": server.url})
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "image-format-converter  ok" in run.stdout and "smoke: 3 of 3 workers match seed 001" in run.stdout
+    assert "image-format-converter  ok" in run.stdout and "email-validator         ok" in run.stdout and "smoke: 4 of 4 workers match seed 001" in run.stdout
 
 
 def test_image_from_an_uploaded_file(data_dir, start):

@@ -35,7 +35,7 @@ public struct EmailValidatorWorker: Worker {
             "additionalProperties": false,
         ],
         outputKind: .list,
-        pricing: .perEvent(1, maxEvents: 1000),
+        pricing: .perEvent(1, maxEvents: 1000, event: "address", eventCapInput: "emails"),
         maxDurationSeconds: 300
     )
 

@@ -11,6 +11,10 @@ struct BillingTests {
         #expect(perEvent.estimate(input: [:], deadlineSeconds: 60) == 200)
         #expect(perEvent.estimate(input: ["max_items": 10], deadlineSeconds: 60) == 20)
         #expect(perEvent.estimate(input: ["max_items": 1000], deadlineSeconds: 60) == 200)
+        // A list caps by its length: one event per element (the email validator's addresses).
+        let perAddress = Pricing.perEvent(1, maxEvents: 1000, eventCapInput: "emails")
+        #expect(perAddress.estimate(input: ["emails": ["a@b.co", "c@d.co"]], deadlineSeconds: 60) == 2)
+        #expect(perAddress.estimate(input: ["emails": .array(Array(repeating: "a@b.co", count: 1500))], deadlineSeconds: 60) == 1000)
         #expect(Pricing.perRun(1, infraCreditsPerSecond: 2).estimate(input: [:], deadlineSeconds: 10) == 21)
     }
 

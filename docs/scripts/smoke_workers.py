@@ -78,6 +78,10 @@ CASES = [
     ("image-format-converter", {"image_base64": base64.b64encode(png(64, 48)).decode(), "target_format": "jpeg", "width": 32},
      dict(kind="object", billing_mode="per_run", meta_keys=("ok", "warnings"), files=1,
           data_keys=("source_format", "target_format", "width", "height", "mime_type", "output_filename"))),
+    # Syntax only (check_mx false), so that it works offline.
+    ("email-validator", {"emails": ["user@example.com", "not an address"], "check_mx": False},
+     dict(kind="list", billing_mode="per_event", meta_keys=("processed_count", "error_count"),
+          item_keys=("email", "status", "score", "syntax_valid", "mx_found"))),
 ]
 
 

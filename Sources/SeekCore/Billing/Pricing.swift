@@ -15,7 +15,8 @@ public struct Pricing: Sendable, Equatable {
     public var maxEvents: Int
     /// What one billable event is called (`item` for list workers): a runner's `charge` lines name it.
     public var event: String
-    /// The input field (an integer) with which a caller caps the events of one run, e.g. `max_items`.
+    /// The input field with which a caller caps the events of one run: an integer (`max_items`), or a list
+    /// whose every element is one event (`emails`).
     public var eventCapInput: String?
     public var infraCreditsPerSecond: Int
 
@@ -67,7 +68,9 @@ public struct Pricing: Sendable, Equatable {
 
     /// The events one run of this input may bill for at most.
     public func eventCap(for input: JSONValue) -> Int {
-        guard let field = eventCapInput, let asked = input[field]?.integerValue, asked >= 0 else { return maxEvents }
+        guard let field = eventCapInput, let value = input[field] else { return maxEvents }
+        if let list = value.arrayValue { return min(maxEvents, list.count) }
+        guard let asked = value.integerValue, asked >= 0 else { return maxEvents }
         return min(maxEvents, Int(asked))
     }
 
