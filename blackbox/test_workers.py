@@ -86,3 +86,45 @@ def test_bad_images_fail_clearly_and_cost_nothing(data_dir, start):
                                                                                "target_format": "png"}).json()["job_uuid"])
     assert elsewhere["status"] == "failed" and elsewhere["error"]["code"] == "bad_input"
     balance_matches_ledger(client)
+
+
+def test_image_url_on_another_host_is_fetched_through_the_guard(data_dir, tmp_path, start):
+    import http.server
+    import threading
+
+    image = png(120, 90)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/pictures/cat.png")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(image)))
+            self.end_headers()
+            self.wfile.write(image)
+
+        def log_message(self, *args):
+            pass
+
+    http_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=http_server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{http_server.server_address[1]}"
+    try:
+        created = workspace(data_dir)
+        guarded = Client(start(), created["api_key"])
+        refused = guarded.wait_terminal(guarded.submit("image-format-converter", {"image_url": f"{origin}/moved", "target_format": "png"}).json()["job_uuid"])
+        assert refused["status"] == "failed" and refused["error"]["code"] == "fetch_refused", refused
+        assert "127.0.0.1" in refused["error"]["message"] and refused["cost_credits"] == 0
+
+        other = workspace(tmp_path / "open", 1000)
+        open_server = start("--allow-private-webhooks", directory=tmp_path / "open")
+        allowed = Client(open_server, other["api_key"])
+        done = allowed.wait_terminal(allowed.submit("image-format-converter", {"image_url": f"{origin}/moved", "target_format": "webp"}).json()["job_uuid"])
+        assert done["status"] == "completed", done
+        assert done["result"]["data"]["source_format"] == "png" and done["result"]["data"]["width"] == 120
+    finally:
+        http_server.shutdown()

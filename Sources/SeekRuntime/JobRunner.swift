@@ -31,6 +31,7 @@ public final class JobRunner: Service, LocalDispatch {
     private let queue: JobQueue
     private let registry: WorkerRegistry
     private let files: any FileStore
+    private let fetcher: (any RemoteFetcher)?
     private let configuration: RunnerConfiguration
     private let observer: RunnerObserver
     private let logger: Logger
@@ -47,12 +48,14 @@ public final class JobRunner: Service, LocalDispatch {
         registry: WorkerRegistry,
         files: any FileStore,
         configuration: RunnerConfiguration,
+        fetcher: (any RemoteFetcher)? = nil,
         observer: RunnerObserver = .none,
         logger: Logger
     ) {
         self.queue = queue
         self.registry = registry
         self.files = files
+        self.fetcher = fetcher
         self.configuration = configuration
         self.observer = observer
         self.logger = logger
@@ -240,6 +243,7 @@ public final class JobRunner: Service, LocalDispatch {
             logger: logger,
             files: StoredResultFiles(store: files, workspaceID: job.workspaceID),
             inputs: StoredInputFiles(store: files, workspaceID: job.workspaceID),
+            fetcher: fetcher,
             report: report
         )
         let work = Task { try await entry.worker.run(job.input, context: context) }

@@ -80,14 +80,16 @@ public struct NodeRuntime: Sendable {
             files: files,
             configuration: configuration.remoteRunners
         )
+        // One guard for webhooks and for what workers fetch: the same setting lifts it for both.
+        addressGuard = WebhookAddressGuard(resolver: configuration.hostResolver, allowPrivateTargets: configuration.webhooks.allowPrivateTargets)
         runner = JobRunner(
             queue: queue,
             registry: registry,
             files: files,
             configuration: configuration.runner,
+            fetcher: GuardedFetcher(guard: addressGuard),
             logger: logger
         )
-        addressGuard = WebhookAddressGuard(resolver: configuration.hostResolver, allowPrivateTargets: configuration.webhooks.allowPrivateTargets)
         webhookSender = WebhookSender(
             store: store,
             signals: queue.signals,

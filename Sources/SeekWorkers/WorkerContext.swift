@@ -16,6 +16,13 @@ public protocol InputFileSource: Sendable {
     func file(at url: String) async throws -> InputFile?
 }
 
+/// Fetches what an input names by an http(s) URL on another host, through the server's SSRF guard: only
+/// public addresses, each redirect checked again, a size limit. The runtime supplies it.
+public protocol RemoteFetcher: Sendable {
+    /// The body at `url`; throws `WorkerFailure` (`fetch_refused`, `fetch_failed`, `input_too_large`).
+    func fetch(_ url: String, maxBytes: Int) async throws -> InputFile
+}
+
 public struct InputFile: Sendable, Equatable {
     public var name: String
     public var contentType: String
@@ -40,6 +47,7 @@ public struct WorkerContext: Sendable {
     public let logger: Logger
     private let files: any ResultFileSink
     private let inputs: (any InputFileSource)?
+    private let fetcher: (any RemoteFetcher)?
     private let report: WorkerReport
 
     public init(
@@ -49,9 +57,11 @@ public struct WorkerContext: Sendable {
         logger: Logger,
         files: any ResultFileSink,
         inputs: (any InputFileSource)? = nil,
+        fetcher: (any RemoteFetcher)? = nil,
         report: WorkerReport
     ) {
         self.inputs = inputs
+        self.fetcher = fetcher
         self.jobID = jobID
         self.attempt = attempt
         self.deadline = deadline
@@ -75,6 +85,19 @@ public struct WorkerContext: Sendable {
     /// this workspace's files (the worker may then fetch it over the network, through the guarded fetcher).
     public func inputFile(at url: String) async throws -> InputFile? {
         try await inputs?.file(at: url)
+    }
+
+    /// The bytes at an http(s) URL of another host, fetched through the server's guard.
+    public func fetch(_ url: String, maxBytes: Int) async throws -> InputFile {
+        guard let fetcher else { throw WorkerFailure(code: "fetch_failed", message: "This server does not fetch URLs for workers.") }
+        return try await fetcher.fetch(url, maxBytes: maxBytes)
+    }
+
+    /// The file an input names by URL: one of this workspace's files on this server, read locally, or else
+    /// whatever another host serves there.
+    public func file(at url: String, maxBytes: Int) async throws -> InputFile {
+        if let local = try await inputFile(at: url) { return local }
+        return try await fetch(url, maxBytes: maxBytes)
     }
 
     /// Counts billable events (emails checked, listings delivered) for a per-event worker.

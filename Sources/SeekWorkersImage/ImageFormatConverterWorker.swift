@@ -3,8 +3,9 @@ import SeekCore
 import SeekWorkers
 
 /// `image-format-converter` (seed 001): converts an image between formats, optionally resized, on libvips.
-/// The image comes as `image_base64` or `image_url` (a file uploaded with `POST /v1/files`, or an earlier
-/// job's result, read straight from the file store). Billed per run, 5 credits.
+/// The image comes as `image_base64` or `image_url`: a file uploaded with `POST /v1/files` (or an earlier
+/// job's result), read straight from the file store, or any public http(s) URL, fetched through the server's
+/// SSRF guard. Billed per run, 5 credits.
 public struct ImageFormatConverterWorker: Worker {
     public struct Configuration: Sendable {
         /// Conversions at once, each on its own thread.
@@ -37,7 +38,7 @@ public struct ImageFormatConverterWorker: Worker {
             id: "image-format-converter",
             name: "Image format converter",
             description:
-                "Converts an image to JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF (as this server's libvips writes them), optionally resized. The image comes as image_base64 or as image_url, a file uploaded with POST /v1/files.",
+                "Converts an image to JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF (as this server's libvips writes them), optionally resized. The image comes as image_base64 or as image_url: a public http(s) URL, or a file uploaded with POST /v1/files.",
             version: "1.0.0",
             categories: ["images"],
             inputSchema: [
@@ -112,13 +113,7 @@ public struct ImageFormatConverterWorker: Worker {
             return Array(data)
         }
         let url = input["image_url"]?.stringValue ?? ""
-        guard let file = try await context.inputFile(at: url) else {
-            throw WorkerFailure(
-                code: "bad_input",
-                message:
-                    "image_url must name a file of this workspace on this server (upload it with POST /v1/files); fetching from other hosts is not supported yet."
-            )
-        }
+        let file = try await context.file(at: url, maxBytes: configuration.limits.maxInputBytes)
         return file.bytes
     }
 }
