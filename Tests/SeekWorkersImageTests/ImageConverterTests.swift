@@ -178,4 +178,30 @@ struct ImageConverterTests {
         await expectFailure("image_too_large", bomb)
         await expectFailure("invalid_image", Array("this is not an image".utf8))
     }
+
+    @Test("an animated GIF converts its first frame and says so")
+    func animated() async throws {
+        // Three 64 × 64 frames stacked, as libvips holds an animation.
+        let frames = try Fixture.image(64, 192, as: .gif) { image in
+            var copy: UnsafeMutablePointer<VipsImage>?
+            _ = seek_vips_copy(image, &copy)
+            vips_image_set_int(copy, "page-height", 64)
+            return copy!
+        }
+        let converted = try await convert(frames, ["target_format": "png"])
+        #expect(converted.report.warnings == ["The input has 3 frames or pages; only the first was converted."])
+        #expect(try Fixture.decode(converted.bytes).height == 64)
+    }
+
+    @Test("a fired kill switch stops the pipeline: a deadline never waits on libvips")
+    func killed() throws {
+        let png = try Fixture.image(400, 400, as: .png)
+        let kill = PipelineKill()
+        kill.fire()
+        let request = ConversionRequest(target: .webp, quality: 80, width: nil, height: nil, fit: .contain, stripMetadata: true)
+        #expect(throws: WorkerFailure.self) { try ImageConversion.convert(png, request, limits: ImageLimits(), kill: kill) }
+        #expect(kill.fired)
+        let unkilled = try ImageConversion.convert(png, request, limits: ImageLimits(), kill: PipelineKill())
+        #expect(unkilled.width == 400)
+    }
 }
