@@ -16,7 +16,7 @@ enum Fixture {
         as format: ImageFormat,
         edit: (UnsafeMutablePointer<VipsImage>) -> UnsafeMutablePointer<VipsImage> = { $0 }
     ) throws -> [UInt8] {
-        _ = try ImageFormatConverterWorker()  // starts libvips
+        try Vips.start(threadsPerImage: 1)
         var pixels: [UInt8] = []
         for y in 0..<height {
             for x in 0..<width { pixels += [UInt8(x * 255 / width), UInt8(y * 255 / height), 128] }
