@@ -82,9 +82,9 @@ def test_bad_images_fail_clearly_and_cost_nothing(data_dir, start):
         assert job["status"] == "failed" and job["error"]["code"] == code and job["cost_credits"] == 0, job
     refused = client.submit("image-format-converter", {"image_base64": "aGk=", "target_format": "bmp"})
     assert refused.status_code == 422 and refused.json()["details"][0]["path"] == "/target_format", refused.text
-    elsewhere = client.wait_terminal(client.submit("image-format-converter", {"image_url": "https://example.com/a.png",
-                                                                               "target_format": "png"}).json()["job_uuid"])
-    assert elsewhere["status"] == "failed" and elsewhere["error"]["code"] == "bad_input"
+    not_http = client.wait_terminal(client.submit("image-format-converter", {"image_url": "ftp://files.example.com/a.png",
+                                                                              "target_format": "png"}).json()["job_uuid"])
+    assert not_http["status"] == "failed" and not_http["error"]["code"] == "fetch_refused" and not_http["cost_credits"] == 0
     balance_matches_ledger(client)
 
 
