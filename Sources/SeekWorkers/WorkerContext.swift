@@ -81,12 +81,6 @@ public struct WorkerContext: Sendable {
         return file
     }
 
-    /// The bytes of a file the input names by a Seek file URL, read locally; nil when the URL is not one of
-    /// this workspace's files (the worker may then fetch it over the network, through the guarded fetcher).
-    public func inputFile(at url: String) async throws -> InputFile? {
-        try await inputs?.file(at: url)
-    }
-
     /// The bytes at an http(s) URL of another host, fetched through the server's guard.
     public func fetch(_ url: String, maxBytes: Int) async throws -> InputFile {
         guard let fetcher else { throw WorkerFailure(code: "fetch_failed", message: "This server does not fetch URLs for workers.") }
@@ -96,7 +90,7 @@ public struct WorkerContext: Sendable {
     /// The file an input names by URL: one of this workspace's files on this server, read locally, or else
     /// whatever another host serves there.
     public func file(at url: String, maxBytes: Int) async throws -> InputFile {
-        if let local = try await inputFile(at: url) { return local }
+        if let local = try await inputs?.file(at: url) { return local }
         return try await fetch(url, maxBytes: maxBytes)
     }
 

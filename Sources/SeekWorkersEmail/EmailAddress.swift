@@ -66,7 +66,7 @@ public struct EmailAddress: Sendable, Equatable {
             }
             afterDot = false
             if scalar.isASCII {
-                guard isAtext(UInt8(scalar.value)) else { return "The part before the @ contains \(describe(scalar)), which needs quoting." }
+                guard ASCII.isAtext(UInt8(scalar.value)) else { return "The part before the @ contains \(describe(scalar)), which needs quoting." }
             } else if !isSafe(scalar) {
                 return "The part before the @ contains \(describe(scalar))."
             }
@@ -96,13 +96,6 @@ public struct EmailAddress: Sendable, Equatable {
             index += 1
         }
         return nil
-    }
-
-    static func isAtext(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
-        default: return "!#$%&'*+-/=?^_`{|}~".utf8.contains(byte)
-        }
     }
 
     /// A non-ASCII character an address may carry: letters, marks, numbers, symbols and punctuation, but no
@@ -141,7 +134,7 @@ public struct EmailAddress: Sendable, Equatable {
                 if label.hasPrefix("xn--"), !isValidALabel(label) { return .failure("The domain label \(label) is not valid IDNA.") }
                 ascii.append(label)
             } else {
-                guard label.unicodeScalars.allSatisfy({ $0.isASCII ? ASCII.isLetterDigitHyphen(UInt8($0.value)) : isDomainSafe($0) }) else {
+                guard label.unicodeScalars.allSatisfy(isLabelScalar) else {
                     return .failure("The domain label \(label) has a character no domain can have.")
                 }
                 guard let encoded = Punycode.encode(label) else { return .failure("The domain label \(label) cannot be encoded for DNS.") }
@@ -170,8 +163,13 @@ public struct EmailAddress: Sendable, Equatable {
     static func isValidALabel(_ label: String) -> Bool {
         let encoded = String(label.dropFirst(4))
         guard let decoded = Punycode.decode(encoded), decoded.unicodeScalars.contains(where: { !$0.isASCII }) else { return false }
-        let scalarsOK = decoded.unicodeScalars.allSatisfy { $0.isASCII ? ASCII.isLetterDigitHyphen(UInt8($0.value)) : isDomainSafe($0) }
-        return scalarsOK && decoded == decoded.lowercased().precomposedStringWithCanonicalMapping && Punycode.encode(decoded) == encoded
+        return decoded.unicodeScalars.allSatisfy(isLabelScalar) && decoded == decoded.lowercased().precomposedStringWithCanonicalMapping
+            && Punycode.encode(decoded) == encoded
+    }
+
+    /// What a U-label holds: ASCII letters, digits and hyphens, and non-ASCII letters, marks and numbers.
+    static func isLabelScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? ASCII.isLetterDigitHyphen(UInt8(scalar.value)) : isDomainSafe(scalar)
     }
 
     /// Letters, marks and numbers: what an internationalised label holds (IDNA2008's PVALID, roughly).
@@ -190,12 +188,6 @@ public struct EmailSyntaxError: Error, Sendable, Equatable, ExpressibleByStringI
     public let reason: String
     public init(_ reason: String) { self.reason = reason }
     public init(stringLiteral value: String) { reason = value }
-}
-
-enum ASCII {
-    static func isLetterDigitHyphen(_ byte: UInt8) -> Bool {
-        (0x61...0x7A).contains(byte) || (0x41...0x5A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D
-    }
 }
 
 /// RFC 3492 Punycode, for IDNA labels.

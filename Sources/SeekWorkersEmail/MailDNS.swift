@@ -1,5 +1,6 @@
 import CAres
 import Foundation
+import SeekCore
 
 /// Where mail for a domain goes, as DNS says (RFC 5321 §5.1).
 public enum MailRoute: Sendable, Equatable {
@@ -97,7 +98,7 @@ public struct MailDNS: Sendable {
     }
 
     private func query(_ name: String, type: Int32) -> Answer {
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(clamping: timeout.milliseconds)
         let raw =
             servers.map { servers in seek_dns_query(name, type, servers, milliseconds, Int32(tries)) }
             ?? seek_dns_query(name, type, nil, milliseconds, Int32(tries))

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SeekCore
 
 /// What a mail exchanger said of one recipient.
 public enum MailboxAnswer: Sendable, Equatable {
@@ -116,7 +117,7 @@ final class SMTPSession {
     static func open(address: String, port: Int, timeout: Duration) async throws -> SMTPSession {
         let (stream, continuation) = AsyncThrowingStream<String, Error>.makeStream()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.nanoseconds(Int64(timeout / .nanoseconds(1))))
+            .connectTimeout(.nanoseconds(timeout.nanoseconds))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyLineDecoder()))
@@ -175,7 +176,7 @@ final class SMTPSession {
 
     private func nextLine() async throws -> String? {
         let channel = channel
-        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout / .nanoseconds(1)))) { channel.close(promise: nil) }
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { channel.close(promise: nil) }
         defer { timer.cancel() }
         return try await lines.next()
     }

@@ -32,6 +32,25 @@ enum Fixture {
         return try ImageEncoder.save(edited, as: format, quality: 90, strip: false)
     }
 
+    /// An edit that sets an integer metadata field (on a copy: libvips images are shared).
+    static func setting(_ field: String, to value: Int32) -> (UnsafeMutablePointer<VipsImage>) -> UnsafeMutablePointer<VipsImage> {
+        { image in
+            var copy: UnsafeMutablePointer<VipsImage>?
+            _ = seek_vips_copy(image, &copy)
+            vips_image_set_int(copy, field, value)
+            return copy!
+        }
+    }
+
+    /// An edit that converts the image to another colour space.
+    static func converting(to space: VipsInterpretation) -> (UnsafeMutablePointer<VipsImage>) -> UnsafeMutablePointer<VipsImage> {
+        { image in
+            var out: UnsafeMutablePointer<VipsImage>?
+            _ = seek_vips_colourspace(image, &out, space)
+            return out!
+        }
+    }
+
     /// What libvips reads back from encoded bytes: the loader's format and the size.
     static func decode(_ bytes: [UInt8]) throws -> (format: ImageFormat?, width: Int, height: Int, bands: Int) {
         let header = try #require(bytes.withUnsafeBytes { seek_vips_header($0.baseAddress, $0.count) })
@@ -142,29 +161,16 @@ struct ImageConverterTests {
 
     @Test("EXIF orientation is applied, CMYK and 16-bit inputs come out as 8-bit sRGB")
     func colourAndOrientation() async throws {
-        let rotated = try Fixture.image(200, 100, as: .jpeg) { image in
-            var copy: UnsafeMutablePointer<VipsImage>?
-            _ = seek_vips_copy(image, &copy)
-            vips_image_set_int(copy, "orientation", 6)
-            return copy!
-        }
+        let rotated = try Fixture.image(200, 100, as: .jpeg, edit: Fixture.setting("orientation", to: 6))
         let upright = try await convert(rotated, ["target_format": "png"])
         #expect(upright.result.data["width"] == 100 && upright.result.data["height"] == 200, "orientation 6 turns it a quarter")
 
-        let cmyk = try Fixture.image(80, 60, as: .jpeg) { image in
-            var out: UnsafeMutablePointer<VipsImage>?
-            _ = seek_vips_colourspace(image, &out, VIPS_INTERPRETATION_CMYK)
-            return out!
-        }
+        let cmyk = try Fixture.image(80, 60, as: .jpeg, edit: Fixture.converting(to: VIPS_INTERPRETATION_CMYK))
         let fromCMYK = try await convert(cmyk, ["target_format": "webp"])
         #expect(fromCMYK.report.warnings == ["The CMYK input was converted to sRGB."])
         #expect(try Fixture.decode(fromCMYK.bytes).bands == 3)
 
-        let deep = try Fixture.image(80, 60, as: .png) { image in
-            var out: UnsafeMutablePointer<VipsImage>?
-            _ = seek_vips_colourspace(image, &out, VIPS_INTERPRETATION_RGB16)
-            return out!
-        }
+        let deep = try Fixture.image(80, 60, as: .png, edit: Fixture.converting(to: VIPS_INTERPRETATION_RGB16))
         let fromDeep = try await convert(deep, ["target_format": "jpeg"])
         #expect(try Fixture.decode(fromDeep.bytes) == (.jpeg, 80, 60, 3))
     }
@@ -182,12 +188,7 @@ struct ImageConverterTests {
     @Test("an animated GIF converts its first frame and says so")
     func animated() async throws {
         // Three 64 × 64 frames stacked, as libvips holds an animation.
-        let frames = try Fixture.image(64, 192, as: .gif) { image in
-            var copy: UnsafeMutablePointer<VipsImage>?
-            _ = seek_vips_copy(image, &copy)
-            vips_image_set_int(copy, "page-height", 64)
-            return copy!
-        }
+        let frames = try Fixture.image(64, 192, as: .gif, edit: Fixture.setting("page-height", to: 64))
         let converted = try await convert(frames, ["target_format": "png"])
         #expect(converted.report.warnings == ["The input has 3 frames or pages; only the first was converted."])
         #expect(try Fixture.decode(converted.bytes).height == 64)

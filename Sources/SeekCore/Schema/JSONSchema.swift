@@ -35,12 +35,12 @@ public struct JSONSchema: Sendable {
         for (base, ref) in references where registry.lookup(ref, from: base) == nil {
             throw SeekError(.badRequest, "The schema's reference \(ref) does not resolve to a known schema (Seek fetches none).")
         }
-        for pattern in registry.patterns { _ = try SchemaPattern(pattern) }
         var compiler = SchemaCompiler(
             registry: registry,
             validates: registry.usesValidation(schema["$schema"]?.stringValue, from: rootBase),
             formatAssertion: formatAssertion
         )
+        for pattern in registry.patterns { _ = try compiler.pattern(pattern) }
         node = try compiler.target(schema, base: Self.defaultBase, ownBase: false).node
         root = schema
         usesAnnotations = compiler.usesAnnotations

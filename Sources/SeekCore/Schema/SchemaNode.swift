@@ -5,7 +5,7 @@ import OrderedCollections
 /// never looks a keyword up by name. References point at the node they resolve to; the graph may be cyclic.
 /// Every field is a constant, so validations on many threads share nodes without locks or access checks.
 final class SchemaNode: Sendable {
-    /// The schema resource this node lies in lexically (an index into the compiled schema's resources).
+    /// The schema resource this node lies in lexically (an index the compiler gives each resource URI).
     let resource: Int
     let keywords: Keywords
 
@@ -176,7 +176,6 @@ struct SchemaCompiler {
     let validates: Bool
     let formatAssertion: Bool
 
-    private(set) var resources: [String] = []
     private var resourceIndex: [String: Int] = [:]
     private var targets: [TargetKey: SchemaTarget] = [:]
     private var patterns: [String: SchemaPattern] = [:]
@@ -197,9 +196,9 @@ struct SchemaCompiler {
 
     mutating func resource(_ uri: String) -> Int {
         if let index = resourceIndex[uri] { return index }
-        resources.append(uri)
-        resourceIndex[uri] = resources.count - 1
-        return resources.count - 1
+        let index = resourceIndex.count
+        resourceIndex[uri] = index
+        return index
     }
 
     /// The node of a reference's target (or the root), shared by every reference that reaches it.
@@ -234,7 +233,7 @@ struct SchemaCompiler {
         return try subschema(value, base: base)
     }
 
-    private mutating func pattern(_ source: String) throws(SeekError) -> SchemaPattern {
+    mutating func pattern(_ source: String) throws(SeekError) -> SchemaPattern {
         if let compiled = patterns[source] { return compiled }
         let compiled = try SchemaPattern(source)
         patterns[source] = compiled

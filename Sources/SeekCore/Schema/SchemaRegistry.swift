@@ -93,23 +93,6 @@ struct SchemaRegistry: Sendable {
         return resource.anchors[fragment].map { ($0, resourceURI, true) }
     }
 
-    /// `$dynamicRef`: resolved like `$ref`, unless its target carries a `$dynamicAnchor` of the fragment's
-    /// name; then the outermost resource of the dynamic scope with such an anchor is the target.
-    func lookupDynamic(_ reference: String, from base: String, scope: [String]) -> (schema: JSONValue, base: String, ownBase: Bool)? {
-        guard let initial = target(reference, from: base) else { return nil }
-        guard let absolute = URIReference.resolve(reference, against: base) else { return initial }
-        let (resourceURI, fragment) = URIReference.split(absolute)
-        guard !fragment.isEmpty, !fragment.hasPrefix("/"), resources[resourceURI]?.dynamicAnchors.contains(fragment) == true else {
-            return initial
-        }
-        for uri in scope {
-            if let resource = resources[uri], resource.dynamicAnchors.contains(fragment), let target = resource.anchors[fragment] {
-                return (target, uri, true)
-            }
-        }
-        return initial
-    }
-
     /// Whether a schema that names `metaSchema` as its `$schema` is held to the validation vocabulary: only
     /// a known meta-schema whose `$vocabulary` leaves it out turns it off.
     func usesValidation(_ metaSchema: String?, from base: String) -> Bool {

@@ -27,13 +27,14 @@ public struct GuardedFetcher: RemoteFetcher {
             } catch {
                 throw Self.refusal(error)
             }
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.configuration(pinned, timeout: timeout))
+            let configuration = pinned.clientConfiguration(connect: min(.seconds(10), timeout), read: timeout)
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             defer { Task { try? await client.shutdown() } }
             var request = HTTPClientRequest(url: current)
             request.headers.add(name: "User-Agent", value: userAgent)
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+                response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             } catch {
                 throw WorkerFailure(
                     code: "fetch_failed",
@@ -70,16 +71,6 @@ public struct GuardedFetcher: RemoteFetcher {
             }
         }
         throw WorkerFailure(code: "fetch_failed", message: "More than \(maxRedirects) redirects from \(Self.host(of: url)).")
-    }
-
-    private static func configuration(_ pinned: PinnedAddress, timeout: Duration) -> HTTPClient.Configuration {
-        let seconds = Int64(timeout / .seconds(1))
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,  // each hop is checked here, not followed blindly
-            timeout: .init(connect: .seconds(min(10, seconds)), read: .seconds(seconds))
-        )
-        configuration.dnsOverride = [pinned.host: pinned.address.description]
-        return configuration
     }
 
     private static func host(of url: String) -> String { URL(string: url)?.host ?? "the host" }

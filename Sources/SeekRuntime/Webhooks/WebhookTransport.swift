@@ -92,12 +92,8 @@ public final class HTTPWebhookTransport: WebhookTransport {
     }
 
     private static func makeClient(_ pinned: PinnedAddress) -> HTTPClient {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(10)),
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
-        )
-        configuration.dnsOverride = [pinned.host: pinned.address.description]
+        var configuration = pinned.clientConfiguration(connect: .seconds(10), read: .seconds(10))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -107,6 +103,19 @@ public final class HTTPWebhookTransport: WebhookTransport {
             return clients.values.map(\.client)
         }
         for client in all { try? await client.shutdown() }
+    }
+}
+
+extension PinnedAddress {
+    /// A client that connects to this checked address whatever DNS answers later, and follows no redirect:
+    /// each hop must pass the guard again.
+    func clientConfiguration(connect: Duration, read: Duration) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(connect.nanoseconds), read: .nanoseconds(read.nanoseconds))
+        )
+        configuration.dnsOverride = [host: address.description]
+        return configuration
     }
 }
 
