@@ -76,10 +76,32 @@ let package = Package(
                 .embedInCode("Resources/free-providers.txt"),
             ]
         ),
+        // The fetching layer: the SSRF guard (webhooks use it too), robots.txt, politeness per host, retries, charsets.
+        .target(
+            name: "SeekFetching",
+            dependencies: [
+                "SeekCore", "SeekWorkers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // libxml2 from Debian's libxml2-dev: its HTML parser, for the workers that read web pages.
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // HTML pages and what they publish about themselves: JSON-LD, microdata, OpenGraph, hCard.
+        .target(
+            name: "SeekHTML",
+            dependencies: ["SeekCore", "CLibXML2", .product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        // real-estate-listings, linkedin-profile and places-search: workers that read the web through the fetching layer.
+        .target(
+            name: "SeekWorkersWeb",
+            dependencies: ["SeekCore", "SeekWorkers", "SeekHTML", .product(name: "OrderedCollections", package: "swift-collections")]
+        ),
         .target(
             name: "SeekRuntime",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekWorkers",
+                "SeekCore", "SeekStore", "SeekWorkers", "SeekFetching",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,7 +141,8 @@ let package = Package(
         .executableTarget(
             name: "seek",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekWorkersImage", "SeekWorkersEmail", "SeekRunner",
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekWorkersImage", "SeekWorkersEmail", "SeekWorkersWeb",
+                "SeekFetching", "SeekRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
@@ -132,7 +155,7 @@ let package = Package(
         .executableTarget(name: "email-bench", dependencies: ["SeekWorkersEmail"], path: "bench/EmailBench"),
         .target(
             name: "SeekTestSupport",
-            dependencies: ["SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SeekTestSupport"
         ),
         .testTarget(name: "SeekCoreTests", dependencies: ["SeekCore"]),
@@ -149,10 +172,16 @@ let package = Package(
             dependencies: ["SeekCore", "SeekWorkers", "SeekWorkersImage", "SeekTestSupport", "CVips"]
         ),
         .testTarget(name: "SeekWorkersEmailTests", dependencies: ["SeekCore", "SeekWorkers", "SeekWorkersEmail", "SeekTestSupport"]),
+        .testTarget(name: "SeekFetchingTests", dependencies: ["SeekCore", "SeekWorkers", "SeekFetching", "SeekTestSupport"]),
+        .testTarget(
+            name: "SeekWorkersWebTests",
+            dependencies: ["SeekCore", "SeekWorkers", "SeekHTML", "SeekWorkersWeb", "SeekTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "SeekRuntimeTests",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekTestSupport",
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", "SeekTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -164,7 +193,7 @@ let package = Package(
         .testTarget(
             name: "SeekHTTPTests",
             dependencies: [
-                "SeekHTTP", "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekTestSupport",
+                "SeekHTTP", "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", "SeekTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

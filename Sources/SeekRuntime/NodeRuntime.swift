@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SeekCore
+import SeekFetching
 import SeekStore
 import SeekWorkers
 import ServiceLifecycle
@@ -16,6 +17,15 @@ public struct RuntimeConfiguration: Sendable {
     public var remoteRunners = RunnerGateway.Configuration()
     /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
     public var hostResolver: any HostResolver = SystemHostResolver()
+    /// How workers fetch from other hosts.
+    public var fetching = FetchConfiguration()
+    /// Whether webhooks and fetches may reach loopback and private addresses.
+    public var allowPrivateNetwork: Bool {
+        get { webhooks.allowPrivateTargets }
+        set { webhooks.allowPrivateTargets = newValue }
+    }
+    /// Private `host:port` pairs reached even while the guard is on (a self-hosted Nominatim).
+    public var trustedHosts: Set<String> = []
 
     /// How long a lease lasts without a heartbeat, for the in-process runner and remote runners alike.
     public var leaseSeconds: Double {
@@ -55,8 +65,10 @@ public struct NodeRuntime: Sendable {
     public let fileCleaner: FileCleaner
     /// Runner tokens, cached; revoking through it stops a token at once.
     public let runnerTokens: RunnerTokenResolver
-    /// The SSRF guard, shared by submit-time checks and deliveries.
-    public let addressGuard: WebhookAddressGuard
+    /// The SSRF guard, shared by submit-time checks, deliveries and fetches.
+    public let addressGuard: AddressGuard
+    /// What workers fetch from other hosts goes through it.
+    public let fetcher: WebFetcher
 
     public init(
         store: any SeekStore,
@@ -81,13 +93,18 @@ public struct NodeRuntime: Sendable {
             configuration: configuration.remoteRunners
         )
         // One guard for webhooks and for what workers fetch: the same setting lifts it for both.
-        addressGuard = WebhookAddressGuard(resolver: configuration.hostResolver, allowPrivateTargets: configuration.webhooks.allowPrivateTargets)
+        addressGuard = AddressGuard(
+            resolver: configuration.hostResolver,
+            allowPrivateTargets: configuration.allowPrivateNetwork,
+            trustedHosts: configuration.trustedHosts
+        )
+        fetcher = WebFetcher(guard: addressGuard, configuration: configuration.fetching)
         runner = JobRunner(
             queue: queue,
             registry: registry,
             files: files,
             configuration: configuration.runner,
-            fetcher: GuardedFetcher(guard: addressGuard),
+            fetcher: fetcher,
             logger: logger
         )
         webhookSender = WebhookSender(
@@ -107,5 +124,19 @@ public struct NodeRuntime: Sendable {
 
     /// The services in start order; a service group stops them in reverse, so the runner drains before the
     /// sender stops (a job that ends while draining still gets its webhook).
-    public var services: [any Service] { [webhookSender, runner, reaper, fileCleaner] }
+    public var services: [any Service] { [OnShutdown(fetcher.shutdown), webhookSender, runner, reaper, fileCleaner] }
+}
+
+/// Runs `action` once the service group shuts down (after the services started later have stopped).
+struct OnShutdown: Service {
+    let action: @Sendable () async -> Void
+
+    init(_ action: @escaping @Sendable () async -> Void) {
+        self.action = action
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await action()
+    }
 }

@@ -16,11 +16,55 @@ public protocol InputFileSource: Sendable {
     func file(at url: String) async throws -> InputFile?
 }
 
-/// Fetches what an input names by an http(s) URL on another host, through the server's SSRF guard: only
-/// public addresses, each redirect checked again, a size limit. The runtime supplies it.
+/// One GET a worker asks the runtime to make on another host.
+public struct FetchRequest: Sendable, Equatable {
+    public var url: String
+    /// The `Accept` header.
+    public var accept: String
+    /// The most body bytes read; nil for the server's page limit.
+    public var maxBytes: Int?
+    /// Whether the host's robots.txt decides: yes for pages a worker crawls, no for an API a worker is
+    /// configured to call or a file the caller named.
+    public var honoursRobots: Bool
+
+    public init(url: String, accept: String = "*/*", maxBytes: Int? = nil, honoursRobots: Bool) {
+        self.url = url
+        self.accept = accept
+        self.maxBytes = maxBytes
+        self.honoursRobots = honoursRobots
+    }
+
+    /// A page a worker crawls: HTML first, robots.txt honoured.
+    public static func page(_ url: String) -> FetchRequest {
+        FetchRequest(url: url, accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5", honoursRobots: true)
+    }
+}
+
+/// What a fetch answered, after redirects.
+public struct FetchedResponse: Sendable, Equatable {
+    /// Where the body came from: the last hop of any redirects (relative links resolve against it).
+    public var url: String
+    public var contentType: String
+    /// The body's character set, from the BOM, the Content-Type, or an HTML page's own `<meta>`; else
+    /// `utf-8` when the bytes are valid UTF-8 and `windows-1252` when not.
+    public var charset: String
+    public var bytes: [UInt8]
+
+    public init(url: String, contentType: String, charset: String, bytes: [UInt8]) {
+        self.url = url
+        self.contentType = contentType
+        self.charset = charset
+        self.bytes = bytes
+    }
+}
+
+/// Fetches what a worker names by an http(s) URL on another host, through the server's SSRF guard (only
+/// public addresses, each redirect checked again), politely (robots.txt, one request at a time per host,
+/// retries that honour Retry-After), within a size limit. The runtime supplies it.
 public protocol RemoteFetcher: Sendable {
-    /// The body at `url`; throws `WorkerFailure` (`fetch_refused`, `fetch_failed`, `input_too_large`).
-    func fetch(_ url: String, maxBytes: Int) async throws -> InputFile
+    /// Throws `WorkerFailure`: `fetch_refused` (the guard), `fetch_disallowed` (robots.txt), `fetch_failed`,
+    /// `input_too_large`.
+    func fetch(_ request: FetchRequest) async throws -> FetchedResponse
 }
 
 public struct InputFile: Sendable, Equatable {
@@ -81,17 +125,19 @@ public struct WorkerContext: Sendable {
         return file
     }
 
-    /// The bytes at an http(s) URL of another host, fetched through the server's guard.
-    public func fetch(_ url: String, maxBytes: Int) async throws -> InputFile {
+    /// What an http(s) URL of another host answers, fetched through the server's guard.
+    public func fetch(_ request: FetchRequest) async throws -> FetchedResponse {
         guard let fetcher else { throw WorkerFailure(code: "fetch_failed", message: "This server does not fetch URLs for workers.") }
-        return try await fetcher.fetch(url, maxBytes: maxBytes)
+        return try await fetcher.fetch(request)
     }
 
     /// The file an input names by URL: one of this workspace's files on this server, read locally, or else
-    /// whatever another host serves there.
+    /// whatever another host serves there (robots.txt does not apply: the caller named the file).
     public func file(at url: String, maxBytes: Int) async throws -> InputFile {
         if let local = try await inputs?.file(at: url) { return local }
-        return try await fetch(url, maxBytes: maxBytes)
+        let response = try await fetch(FetchRequest(url: url, maxBytes: maxBytes, honoursRobots: false))
+        let name = response.url.split(separator: "?").first?.split(separator: "/").last.map(String.init) ?? ""
+        return InputFile(name: name.isEmpty || name.contains(":") ? "download" : name, contentType: response.contentType, bytes: response.bytes)
     }
 
     /// Counts billable events (emails checked, listings delivered) for a per-event worker.

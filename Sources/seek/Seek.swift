@@ -9,6 +9,7 @@ import SeekStore
 import SeekWorkers
 import SeekWorkersEmail
 import SeekWorkersImage
+import SeekWorkersWeb
 import ServiceLifecycle
 
 @main
@@ -76,11 +77,7 @@ struct Serve: AsyncParsableCommand {
         help: "Longest a commit waits for more writes while commits run back to back (env SEEK_COMMIT_DELAY_MS, default 2; 0 disables)."
     )
     var commitDelayMs: Double?
-    @Flag(
-        name: .customLong("allow-private-webhooks"),
-        help: "Deliver webhooks to loopback and private addresses too, for tests and private networks (env SEEK_ALLOW_PRIVATE_WEBHOOKS=1)."
-    )
-    var allowPrivateWebhooks = false
+    @OptionGroup(title: "Reaching other hosts") var network: FetchOptions
     @Option(
         name: .customLong("webhook-retry-schedule"),
         help: "Seconds between webhook attempts, comma-separated (env SEEK_WEBHOOK_RETRY_SCHEDULE, default 5,30,300)."
@@ -141,9 +138,7 @@ struct Serve: AsyncParsableCommand {
             guard (0...100).contains(delay) else { throw ValidationError("The commit delay must be 0 to 100 ms.") }
             commitDelay = delay / 1000
         }
-        runtimeConfiguration.webhooks.allowPrivateTargets =
-            allowPrivateWebhooks
-            || ["1", "true", "yes"].contains(Environment.value("SEEK_ALLOW_PRIVATE_WEBHOOKS")?.lowercased() ?? "")
+        try network.apply(to: &runtimeConfiguration)
         if let schedule = webhookRetrySchedule ?? Environment.value("SEEK_WEBHOOK_RETRY_SCHEDULE") {
             do {
                 runtimeConfiguration.webhooks.retrySchedule = try RetrySchedule(parsing: schedule)
@@ -203,7 +198,10 @@ struct Serve: AsyncParsableCommand {
         let runtime = NodeRuntime(
             store: store,
             files: try storage.openFiles(retention: retentionDays * 86_400),
-            registry: try WorkerRegistry.builtIn(adding: [try ImageFormatConverterWorker(configuration: images), EmailValidatorWorker()]),
+            registry: try WorkerRegistry.builtIn(adding: [
+                try ImageFormatConverterWorker(configuration: images), EmailValidatorWorker(),
+                RealEstateListingsWorker(configuration: network.listings), LinkedInProfileWorker(), PlacesSearchWorker(configuration: network.places),
+            ]),
             configuration: runtimeConfiguration,
             metrics: RuntimeMetrics(factory: metrics.factory),
             logger: logger

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SeekCore
+import SeekFetching
 import SeekStore
 import SeekTestSupport
 import ServiceLifecycle
@@ -13,7 +14,7 @@ import Testing
 final class WebhookHarness: Sendable {
     let fixture: StoreFixture
     let signals = JobSignals()
-    let addressGuard: WebhookAddressGuard
+    let addressGuard: AddressGuard
     let group: ServiceGroup
     let reports: AsyncStream<WebhookAttemptReport>
 
@@ -21,7 +22,7 @@ final class WebhookHarness: Sendable {
         fixture = try StoreFixture()
         let (reports, sink) = AsyncStream.makeStream(of: WebhookAttemptReport.self)
         self.reports = reports
-        addressGuard = WebhookAddressGuard(resolver: resolver, allowPrivateTargets: configuration.allowPrivateTargets)
+        addressGuard = AddressGuard(resolver: resolver, allowPrivateTargets: configuration.allowPrivateTargets)
         var logger = Logger(label: "test")
         logger.logLevel = .error
         let sender = WebhookSender(

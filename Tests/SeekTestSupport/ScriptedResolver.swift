@@ -1,4 +1,5 @@
 import SeekCore
+import SeekFetching
 import SeekRuntime
 import Synchronization
 

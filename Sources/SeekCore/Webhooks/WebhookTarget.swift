@@ -6,6 +6,8 @@ public struct WebhookTarget: Sendable, Equatable {
     public let host: String
     /// The host when it is written as an address, in any spelling; nil for a name.
     public let literal: IPAddress?
+    /// The port the client connects to: the URL's, or the scheme's default.
+    public let port: Int
 
     /// Accepts absolute http and https URLs only.
     public init(url: String) throws(WebhookRefusal) {
@@ -16,6 +18,7 @@ public struct WebhookTarget: Sendable, Equatable {
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         self.host = host
         self.literal = AddressPolicy.literal(host)
+        self.port = parsed.port ?? (scheme == "https" ? 443 : 80)
     }
 
     /// The refusal, if the host is private whatever it resolves to: a local name or a private address literal.
@@ -61,7 +64,7 @@ public enum WebhookRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .scheme, .unresolvable: return SeekError(.badRequest, description)
         case .localName, .privateAddress:
-            return SeekError(.badRequest, description + " (The operator can allow private targets with --allow-private-webhooks.)")
+            return SeekError(.badRequest, description + " (The operator can allow private targets with --allow-private-network.)")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SeekCore
+import SeekFetching
 import SeekRuntime
 import SeekStore
 import SeekWorkers
@@ -15,7 +16,7 @@ struct JobsController {
     let queue: JobQueue
     let catalog: WorkerCatalog
     let platformFee: PlatformFee
-    let addressGuard: WebhookAddressGuard
+    let addressGuard: AddressGuard
     let presenter: Presenter
 
     func register(in v1: RouterGroup<SeekRequestContext>) {

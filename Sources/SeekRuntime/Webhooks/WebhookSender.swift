@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SeekCore
+import SeekFetching
 import SeekStore
 import ServiceLifecycle
 import Synchronization
@@ -13,7 +14,7 @@ public final class WebhookSender: Service {
     private let signals: JobSignals
     /// Whose claims this sender's are: stable across restarts, like the runner's.
     private let claimant: String
-    private let addressGuard: WebhookAddressGuard
+    private let addressGuard: AddressGuard
     private let transport: any WebhookTransport
     private let configuration: WebhookConfiguration
     private let observer: WebhookObserver
@@ -28,7 +29,7 @@ public final class WebhookSender: Service {
         store: any WebhookStore,
         signals: JobSignals,
         claimant: String,
-        addressGuard: WebhookAddressGuard,
+        addressGuard: AddressGuard,
         transport: any WebhookTransport,
         configuration: WebhookConfiguration,
         observer: WebhookObserver = .none,

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import SeekCore
-import Synchronization
+import SeekFetching
 
 /// Sends one webhook attempt. A seam: the sender decides what to send and when; a transport only
 /// carries the bytes to the pinned address.
@@ -21,20 +21,12 @@ public protocol WebhookTransport: Sendable {
 }
 
 /// The transport over AsyncHTTPClient. A client pins its host to the checked address with
-/// `dnsOverride` (TLS still verifies and sends SNI for the host name), and that option is per
-/// client, so there is one client per (host, address), kept while in use so connections are reused.
+/// `dnsOverride` (TLS still verifies and sends SNI for the host name); `PinnedClients` keeps one per address.
 public final class HTTPWebhookTransport: WebhookTransport {
-    private struct Entry {
-        let client: HTTPClient
-        var lastUsed: ContinuousClock.Instant
-    }
-
-    /// Clients unused this long are closed.
-    private static let idleLimit: Duration = .seconds(60)
     /// How much of a response body is read before the connection is given up on; nobody reads it.
     private static let bodyLimit = 64 * 1024
 
-    private let clients = Mutex<[String: Entry]>([:])
+    private let clients = PinnedClients(connectTimeout: .seconds(10), readTimeout: .seconds(10), connectionsPerHost: 16)
 
     public init() {}
 
@@ -51,7 +43,7 @@ public final class HTTPWebhookTransport: WebhookTransport {
         request.method = .POST
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let client = client(for: pinned)
+        let client = clients.client(for: pinned)
         let prepared = request
         do {
             return try await withDeadline(timeout) {
@@ -69,53 +61,8 @@ public final class HTTPWebhookTransport: WebhookTransport {
         }
     }
 
-    private func client(for pinned: PinnedAddress) -> HTTPClient {
-        let key = "\(pinned.host)\u{0}\(pinned.address)"
-        let now = ContinuousClock.now
-        let (client, idle) = clients.withLock { clients -> (HTTPClient, [HTTPClient]) in
-            if var entry = clients[key] {
-                entry.lastUsed = now
-                clients[key] = entry
-                return (entry.client, [])
-            }
-            let idleKeys = clients.filter { now - $0.value.lastUsed > Self.idleLimit }.map(\.key)
-            let idle = idleKeys.compactMap { clients.removeValue(forKey: $0)?.client }
-            let client = Self.makeClient(pinned)
-            clients[key] = Entry(client: client, lastUsed: now)
-            return (client, idle)
-        }
-        if !idle.isEmpty {
-            // A request still using an evicted client finishes first: shutdown waits for it.
-            Task { for client in idle { try? await client.shutdown() } }
-        }
-        return client
-    }
-
-    private static func makeClient(_ pinned: PinnedAddress) -> HTTPClient {
-        var configuration = pinned.clientConfiguration(connect: .seconds(10), read: .seconds(10))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }
-
     public func shutdown() async {
-        let all = clients.withLock { clients in
-            defer { clients.removeAll() }
-            return clients.values.map(\.client)
-        }
-        for client in all { try? await client.shutdown() }
-    }
-}
-
-extension PinnedAddress {
-    /// A client that connects to this checked address whatever DNS answers later, and follows no redirect:
-    /// each hop must pass the guard again.
-    func clientConfiguration(connect: Duration, read: Duration) -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .nanoseconds(connect.nanoseconds), read: .nanoseconds(read.nanoseconds))
-        )
-        configuration.dnsOverride = [host: address.description]
-        return configuration
+        await clients.shutdown()
     }
 }
 
