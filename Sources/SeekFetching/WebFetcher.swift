@@ -86,6 +86,12 @@ public final class WebFetcher: RemoteFetcher {
                 throw WorkerFailure(code: "fetch_refused", message: "The URL must be an absolute http or https URL.")
             }
             if request.honoursRobots, configuration.honourRobots {
+                // A host the guard refuses is refused as such, not as one whose robots.txt could not be read.
+                do {
+                    _ = try await guardrail.pin(current)
+                } catch {
+                    throw Self.refusal(error)
+                }
                 let origin = Self.origin(url)
                 let rules = await robots.rules(for: origin) { await self.robotsTxt(origin: origin) }
                 guard rules.allows(Self.pathAndQuery(url)) else {
