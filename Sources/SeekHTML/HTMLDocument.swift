@@ -34,11 +34,6 @@ public final class HTMLDocument {
         xmlFreeDoc(pointer)
     }
 
-    /// The `<html>` element.
-    public var root: HTMLElement? {
-        xmlDocGetRootElement(pointer).map { HTMLElement(node: $0, document: self) }
-    }
-
     /// Visits `start` (the root by default) and the elements below it in document order, without recursion;
     /// `visit` answers whether to go below the element it was given.
     public func walk(from start: HTMLElement? = nil, _ visit: (HTMLElement) -> WalkStep) {
@@ -77,14 +72,6 @@ public struct HTMLElement {
     /// The tag name, lowercase.
     public var name: String { String(cString: node.pointee.name) }
 
-    /// Whether the tag is `tag` (lowercase), without making a String.
-    public func isNamed(_ tag: StaticString) -> Bool {
-        strcmp(
-            UnsafeRawPointer(node.pointee.name).assumingMemoryBound(to: CChar.self),
-            UnsafeRawPointer(tag.utf8Start).assumingMemoryBound(to: CChar.self)
-        ) == 0
-    }
-
     /// The attribute's value (lowercase name); nil when absent.
     public func attribute(_ name: String) -> String? {
         guard let attribute = name.withCString({ seek_find_attribute(node, $0) }) else { return nil }
@@ -110,17 +97,6 @@ public struct HTMLElement {
 
     /// The `class` attribute's tokens.
     public var classes: [Substring] { attribute("class")?.split(whereSeparator: \.isWhitespace) ?? [] }
-
-    /// The element's child elements.
-    public var children: [HTMLElement] {
-        var result: [HTMLElement] = []
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { result.append(HTMLElement(node: current, document: document)) }
-            child = current.pointee.next
-        }
-        return result
-    }
 }
 
 extension String {

@@ -18,8 +18,6 @@ public struct PageData {
     public var hCards: [[String: String]] = []
     /// The next page of a paginated list, absolute: `rel=next`, else a link that says "next" the common ways.
     public var nextPage: String?
-    /// Whether the page asks for a password (a login wall).
-    public var hasPasswordField = false
 
     /// JSON-LD scripts larger than this are skipped.
     static let maxScriptBytes = 2 * 1024 * 1024
@@ -46,8 +44,6 @@ public struct PageData {
                 {
                     meta[key] = content
                 }
-            case "input":
-                if element.attribute("type")?.lowercased() == "password" { hasPasswordField = true }
             case "link", "a":
                 guard let href = element.attribute("href"), !href.hasPrefix("#"), !href.lowercased().hasPrefix("javascript:") else { break }
                 let rel = element.attribute("rel")?.lowercased().split(whereSeparator: \.isWhitespace) ?? []
@@ -67,9 +63,6 @@ public struct PageData {
         microdata = scopes.map { Microdata.item($0, depth: 0) }
         hCards = cards.map(HCard.properties)
     }
-
-    /// Every JSON-LD node and microdata item, JSON-LD first.
-    public var structuredNodes: [JSONValue] { jsonLD + microdata }
 
     private mutating func readJSONLD(_ text: String) {
         guard text.utf8.count <= Self.maxScriptBytes else { return }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SeekCore
 import SeekFetching
 import SeekRuntime
 import SeekWorkersWeb
@@ -99,7 +100,7 @@ struct FetchOptions: ParsableArguments {
         // Endpoints the operator configured are reached wherever they are: naming one is the consent.
         let places = self.places
         for endpoint in [places.nominatimURL, places.overpassURL] + listings.sources.map({ $0.replacingOccurrences(of: "{city}", with: "x") }) {
-            guard let key = Self.hostKey(url: endpoint), endpoint.hasPrefix("http") else {
+            guard let key = Self.hostKey(url: endpoint) else {
                 throw ValidationError("\(endpoint) is not an http(s) URL.")
             }
             trusted.insert(key)
@@ -107,10 +108,10 @@ struct FetchOptions: ParsableArguments {
         runtime.trustedHosts = trusted
     }
 
+    /// `host:port` as the guard reads it from the URL (`WebhookTarget`, the parse every hop gets).
     private static func hostKey(url: String) -> String? {
-        guard let parsed = URL(string: url), var host = parsed.host, !host.isEmpty else { return nil }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return AddressGuard.hostKey(host: host, port: parsed.port ?? (parsed.scheme?.lowercased() == "https" ? 443 : 80))
+        guard let target = try? WebhookTarget(url: url) else { return nil }
+        return AddressGuard.hostKey(host: target.host, port: target.port)
     }
 
     private static func integer(_ flag: Int?, _ variable: String, in range: ClosedRange<Int>, _ name: String) throws -> Int? {
