@@ -153,6 +153,8 @@ let package = Package(
         .executableTarget(name: "schema-bench", dependencies: ["SeekCore"], path: "bench/SchemaBench"),
         // `swift build -c release --product email-bench && bench/email_syntax.py`: email syntax checks per second.
         .executableTarget(name: "email-bench", dependencies: ["SeekWorkersEmail"], path: "bench/EmailBench"),
+        // `swift build -c release --product listings-bench && bench/listings.py`: listing pages read per second, against lxml.
+        .executableTarget(name: "listings-bench", dependencies: ["SeekFetching", "SeekWorkersWeb"], path: "bench/ListingsBench"),
         .target(
             name: "SeekTestSupport",
             dependencies: ["SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", .product(name: "Logging", package: "swift-log")],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import Client, admin, balance_matches_ledger
+from conftest import Client, admin, balance_matches_ledger, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "docs" / "scripts"))
@@ -35,11 +35,31 @@ def jpeg_size(data: bytes):
 
 def test_smoke_script_passes(data_dir, start):
     created = workspace(data_dir)
-    server = start()
+    site = f"127.0.0.1:{free_port()}"
+    server = start("--allow-private-host", site, "--fetch-delay-ms", "0", "--nominatim-url", f"http://{site}/nominatim",
+                   "--overpass-url", f"http://{site}/overpass/interpreter")
     run = subprocess.run([sys.executable, str(ROOT / "docs" / "scripts" / "smoke_workers.py")], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "SEEK_API_KEY": created["api_key"], "SEEK_API_BASE": server.url})
+                         env={**os.environ, "SEEK_API_KEY": created["api_key"], "SEEK_API_BASE": server.url,
+                              "SEEK_SMOKE_SITE_PORT": site.split(":")[1]})
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "image-format-converter  ok" in run.stdout and "email-validator         ok" in run.stdout and "smoke: 4 of 4 workers match seed 001" in run.stdout
+    lines = run.stdout.splitlines()
+    for worker in ("echo", "sleep", "image-format-converter", "email-validator", "real-estate-listings", "linkedin-profile", "places-search"):
+        assert any(line.split()[:2] == [worker, "ok"] for line in lines), run.stdout
+    assert "smoke: 7 of 7 workers match seed 001" in run.stdout
+
+
+def test_smoke_script_names_the_missing_setting(data_dir, start):
+    created = workspace(data_dir)
+    port, closed = free_port(), free_port()
+    # No traffic leaves the machine: the OSM endpoints are a closed port of 127.0.0.1, and the guard refuses the
+    # script's own pages, as it refuses any private address nobody trusted.
+    server = start("--nominatim-url", f"http://127.0.0.1:{closed}/nominatim", "--overpass-url", f"http://127.0.0.1:{closed}/overpass/interpreter")
+    run = subprocess.run([sys.executable, str(ROOT / "docs" / "scripts" / "smoke_workers.py")], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "SEEK_API_KEY": created["api_key"], "SEEK_API_BASE": server.url, "SEEK_SMOKE_SITE_PORT": str(port)})
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "smoke: 4 of 7 workers match seed 001" in run.stdout
+    refused = [line for line in run.stdout.splitlines() if f"--allow-private-host 127.0.0.1:{port}" in line]
+    assert [line.split()[0] for line in refused] == ["real-estate-listings", "linkedin-profile"], run.stdout
 
 
 def test_image_from_an_uploaded_file(data_dir, start):

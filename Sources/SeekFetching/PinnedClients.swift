@@ -36,6 +36,9 @@ public final class PinnedClients: Sendable {
             let idle = idleKeys.compactMap { clients.removeValue(forKey: $0)?.client }
             var configuration = pinned.clientConfiguration(connect: connectTimeout, read: readTimeout)
             configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+            // Fetches and deliveries retry on their own schedules (backoff, Retry-After); the pool's own retries
+            // beneath them turned one refused connection into a wait of the whole connect timeout, per attempt.
+            configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[key] = Entry(client: client, lastUsed: now)
             return (client, idle)

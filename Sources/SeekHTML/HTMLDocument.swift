@@ -95,13 +95,42 @@ public struct HTMLElement {
     /// The text with runs of white space made one space, trimmed.
     public var text: String { rawText.collapsingWhitespace }
 
-    /// The `class` attribute's tokens.
-    public var classes: [Substring] { attribute("class")?.split(whereSeparator: \.isWhitespace) ?? [] }
+    /// The `class` attribute's tokens, which HTML separates with ASCII white space.
+    public var classes: [String] {
+        attribute("class")?.utf8.split(whereSeparator: String.isASCIIWhitespace).map { String(decoding: $0, as: UTF8.self) } ?? []
+    }
 }
 
 extension String {
-    /// White space runs as one space, none at the ends.
+    /// White space runs as one space, none at the ends. Read by scalar, ASCII first: this runs on every text
+    /// and label a page has, and splitting into Characters cost more than libxml2's whole parse.
     public var collapsingWhitespace: String {
-        split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        var collapsed = ""
+        collapsed.reserveCapacity(utf8.count)
+        var pendingSpace = false
+        for scalar in unicodeScalars {
+            let white = scalar.isASCII ? Self.isASCIIWhitespace(UInt8(scalar.value)) : scalar.properties.isWhitespace
+            if white {
+                pendingSpace = !collapsed.isEmpty
+                continue
+            }
+            if pendingSpace {
+                collapsed.unicodeScalars.append(" ")
+                pendingSpace = false
+            }
+            collapsed.unicodeScalars.append(scalar)
+        }
+        return collapsed
+    }
+
+    /// Space, tab, line feed, vertical tab, form feed, carriage return.
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+
+    /// Without ASCII white space at either end.
+    public var trimmingASCIIWhitespace: Substring {
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { !Self.isASCIIWhitespace($0) }), let last = bytes.lastIndex(where: { !Self.isASCIIWhitespace($0) })
+        else { return "" }
+        return self[first...last]
     }
 }

@@ -66,14 +66,14 @@ public struct PageData {
 
     private mutating func readJSONLD(_ text: String) {
         guard text.utf8.count <= Self.maxScriptBytes else { return }
-        var body = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var body = text.trimmingASCIIWhitespace
         // Pages wrap scripts in comment or CDATA markers for old browsers.
         for (open, close) in [("<!--", "-->"), ("//<![CDATA[", "//]]>"), ("<![CDATA[", "]]>")] where body.hasPrefix(open) {
-            body = String(body.dropFirst(open.count))
-            if body.hasSuffix(close) { body = String(body.dropLast(close.count)) }
+            body = body.dropFirst(open.count)
+            if body.hasSuffix(close) { body = body.dropLast(close.count) }
         }
         if body.hasSuffix(";") { body.removeLast() }
-        guard let value = try? JSONParser.parse(body) else { return }
+        guard let value = try? JSONParser.parse(body.utf8) else { return }
         collect(value, depth: 0)
     }
 
@@ -100,8 +100,9 @@ public struct PageData {
 
     /// A pagination link without `rel=next`: its text, `aria-label` or `title` says next, or a class token does.
     private static func saysNext(_ element: HTMLElement) -> Bool {
-        for label in [element.attribute("aria-label"), element.attribute("title"), element.text] {
-            if let label, nextWords.contains(label.lowercased().trimmingCharacters(in: .whitespaces)) { return true }
+        for label in [element.attribute("aria-label"), element.attribute("title"), element.rawText] {
+            // No word for "next" is longer than this: a long text is not worth collapsing.
+            if let label, label.utf8.count <= 256, nextWords.contains(label.collapsingWhitespace.lowercased()) { return true }
         }
         return element.classes.contains { token in
             let lower = token.lowercased()

@@ -2,6 +2,7 @@ import Foundation
 import OrderedCollections
 import SeekCore
 import SeekHTML
+import SeekWorkers
 
 /// One property for sale or rent, as a results page describes it.
 struct Listing: Equatable {
@@ -65,6 +66,15 @@ enum ListingReader {
         var total: Int?
         for node in nodes { visit(node, base: base, depth: 0, into: &listings, total: &total) }
         return (listings, total)
+    }
+
+    /// A page's listings: JSON-LD's, else microdata's (only when the page's JSON-LD holds none), with the total
+    /// either states.
+    static func read(_ page: WebPage) -> (listings: [Listing], total: Int?) {
+        let found = read(page.data.jsonLD, base: page.url)
+        guard found.listings.isEmpty else { return found }
+        let microdata = read(page.data.microdata, base: page.url)
+        return (microdata.listings, microdata.total ?? found.total)
     }
 
     private static func visit(_ node: JSONValue, base: String, depth: Int, into listings: inout [Listing], total: inout Int?) {
@@ -170,5 +180,14 @@ enum ListingReader {
 enum FNV1a {
     static func hash(_ text: String) -> UInt64 {
         text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+}
+
+/// A results page read as real-estate-listings reads each page it fetches (libxml2's parse, structured data,
+/// listings, the next page), from bytes already in hand: bench/ListingsBench times it against lxml.
+public enum ListingsPage {
+    public static func read(_ bytes: [UInt8], url: String, charset: String) throws(WorkerFailure) -> (items: [JSONValue], nextPage: String?) {
+        let page = try WebPage.parse(bytes, url: url, charset: charset)
+        return (ListingReader.read(page).listings.map(\.json), page.data.nextPage)
     }
 }

@@ -155,10 +155,8 @@ struct ListingCrawl {
             pages += 1
             pagesRead += 1
             visited.insert(page.url)
-            let found = ListingReader.read(page.data.jsonLD, base: page.url)
-            // Microdata only when the page publishes no JSON-LD listings.
-            let (pageListings, total) = found.listings.isEmpty ? ListingReader.read(page.data.microdata, base: page.url) : found
-            if sourceTotal == nil { sourceTotal = total ?? found.total }
+            let (pageListings, total) = ListingReader.read(page)
+            if sourceTotal == nil { sourceTotal = total }
             for listing in pageListings where seen.insert(listing.key).inserted {
                 guard criteria.accepts(listing) else {
                     if criteria.filtersPrice, listing.priceEUR == nil { unpricedCurrencies += 1 }

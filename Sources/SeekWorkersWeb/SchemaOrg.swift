@@ -7,10 +7,15 @@ import SeekHTML
 enum SchemaOrg {
     /// A node's types without their vocabulary prefix: `["Apartment", "Offer"]`.
     static func types(_ node: JSONValue) -> [String] {
-        let raw = node["@type"].map { $0.arrayValue ?? [$0] } ?? []
-        return raw.compactMap(\.stringValue).map { type in
-            String(type.split(separator: "/").last ?? Substring(type)).split(separator: ":").last.map(String.init) ?? type
-        }
+        guard let raw = node["@type"] else { return [] }
+        return (raw.arrayValue ?? [raw]).compactMap { $0.stringValue.map(localName) }
+    }
+
+    /// `https://schema.org/Apartment` and `schema:Apartment` are `Apartment`.
+    static func localName(_ type: String) -> String {
+        guard let cut = type.utf8.lastIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") }) else { return type }
+        let name = type[type.utf8.index(after: cut)...]
+        return name.isEmpty ? type : String(name)
     }
 
     static func isA(_ node: JSONValue, _ names: Set<String>) -> Bool {
@@ -48,7 +53,7 @@ enum SchemaOrg {
     static func url(_ value: JSONValue?, base: String) -> String? {
         guard let value = first(value) else { return nil }
         let raw = value.stringValue ?? value["url"]?.stringValue ?? value["contentUrl"]?.stringValue ?? value["@id"]?.stringValue
-        guard let raw, let url = URL(string: raw.trimmingCharacters(in: .whitespaces), relativeTo: URL(string: base))?.absoluteURL,
+        guard let raw, let url = URL(string: String(raw.trimmingASCIIWhitespace), relativeTo: URL(string: base))?.absoluteURL,
             ["http", "https"].contains(url.scheme?.lowercased() ?? "")
         else { return nil }
         return url.absoluteString

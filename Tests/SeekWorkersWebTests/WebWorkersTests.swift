@@ -252,3 +252,32 @@ enum Fixtures {
         #expect(latin.data.title == "café")
     }
 }
+
+@Suite struct PageTextTests {
+    @Test func whiteSpaceCollapsesTheWayUnicodeDefinesIt() {
+        #expect("  Appartement\u{A0}\u{A0}3 pièces\n\t Lyon\u{3000}".collapsingWhitespace == "Appartement 3 pièces Lyon")
+        #expect(" \n\u{2003} ".collapsingWhitespace.isEmpty)
+        #expect("a\u{200B}b".collapsingWhitespace == "a\u{200B}b", "a zero-width space is not white space")
+        #expect("\r\n x ".trimmingASCIIWhitespace == "x")
+    }
+
+    @Test func pagesNameTheNextLinkInTheirLanguageOrByClass() throws {
+        let html = Array(
+            """
+            <html><body><div class="card  vcard"><span class="fn">Jane</span></div>
+            <nav><a href="/p/9">9</a><a class="pager__link" href="/p/2">
+                  Page   suivante
+            </a></nav></body></html>
+            """.utf8
+        )
+        let page = try WebPage.parse(html, url: "https://x.example/p/1", charset: "utf-8")
+        #expect(page.data.nextPage == "https://x.example/p/2")
+        #expect(page.data.hCards.first?["name"] == "Jane", "class tokens split on any ASCII white space")
+        let byClass = try WebPage.parse(
+            Array("<a href='/a'>a</a><a class='btn pagination-next' href='/b'>Go</a>".utf8),
+            url: "https://x.example/",
+            charset: "utf-8"
+        )
+        #expect(byClass.data.nextPage == "https://x.example/b")
+    }
+}

@@ -133,8 +133,21 @@ public struct JSONParser {
 
     private mutating func parseString() throws(Failure) -> String {
         index += 1
+        // Most strings hold no escape: they are their bytes, validated once, with no scalar-by-scalar copy.
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\\") {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<index]), as: UTF8.self) }
+                guard let text else { throw failure("invalid UTF-8 in string") }
+                index += 1
+                return text
+            }
+            if byte < 0x20 { throw failure("control character in string") }
+            index += 1
+        }
         var scalars = String.UnicodeScalarView()
-        var runStart = index
+        var runStart = start
         var utf8Run: [UInt8] = []
         func flushRun(_ parser: JSONParser, upTo end: Int, into scalars: inout String.UnicodeScalarView) throws(Failure) {
             guard runStart < end else { return }
