@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -120,9 +122,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             // Compiled into the binary: `seek` needs no resource bundle beside it.
-            resources: [.embedInCode("Resources/openapi.json")]
+            resources: [.embedInCode("Resources/openapi.json")] + dashboardResources
         ),
         // `seek runner`: runs a published worker's jobs on the publisher's machine, over the runner API.
         .target(
@@ -202,3 +208,14 @@ let package = Package(
         ),
     ]
 )
+
+// The dashboard's templates and stylesheet, compiled into the binary like the OpenAPI document.
+var dashboardResources: [Resource] {
+    [
+        "layout", "login", "signup", "welcome", "overview", "keys", "key-created", "key-revoke", "webhooks", "jobs", "job", "marketplace", "worker",
+        "my-workers", "billing", "chart", "message",
+    ]
+    .map { .embedInCode("Resources/dashboard/\($0).mustache") } + [
+        .embedInCode("Resources/dashboard/seek.css"), .embedInCode("Resources/dashboard/seek.js"),
+    ]
+}

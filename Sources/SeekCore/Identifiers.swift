@@ -7,6 +7,8 @@ public enum IDKind: String, Sendable, CaseIterable {
     case job, file, ws, key, txn, whd
     /// A runner token's id (the token itself is `srt_…`).
     case rtk
+    /// A dashboard user.
+    case usr
 
     /// A fresh identifier of this kind.
     public func make(now: Date = Date()) -> String { "\(rawValue)_\(ULID.make(now: now))" }
@@ -77,6 +79,9 @@ public enum Secrets {
         var generator = SystemRandomNumberGenerator()
         return String(decoding: (0..<count).map { _ in base62[Int(generator.next(upperBound: UInt8(62)))] }, as: UTF8.self)
     }
+
+    /// A dashboard session's token, the value of its cookie (256 bits of randomness).
+    public static func makeSessionToken() -> String { random62(43) }
 
     /// What is stored for an API key: the key is high-entropy, so one SHA-256 suffices (bcrypt is for passwords).
     public static func hashAPIKey(_ key: String) -> String {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -37,6 +38,9 @@ public struct SeekServer: Sendable {
     let now: @Sendable () -> Date
     let fileSigner: FileURLSigner
     let uploadLimit: Int
+    let signUpEnabled: Bool
+    let dashboardFormKey: SymmetricKey
+    let dashboardViews: DashboardViews
 
     public init(store: any SeekStore, runtime: NodeRuntime, metrics: SeekMetrics, configuration: SeekConfiguration) {
         self.store = store
@@ -53,6 +57,14 @@ public struct SeekServer: Sendable {
         self.uploadLimit = configuration.uploadLimit
         self.limiter = configuration.rateLimitsEnabled ? RateLimiter(clock: configuration.rateLimitClock) : nil
         self.now = configuration.now
+        self.signUpEnabled = configuration.signUpEnabled
+        self.dashboardFormKey = SymmetricKey(data: configuration.dashboardFormKey)
+        do {
+            dashboardViews = try DashboardViews()
+        } catch {
+            // The templates are compiled in: one that does not parse is a bug the tests catch, not a runtime state.
+            preconditionFailure("The dashboard's templates do not parse: \(error)")
+        }
     }
 
     /// Every route, behind the middleware chain.
@@ -71,8 +83,27 @@ public struct SeekServer: Sendable {
             .add(middleware: APIVersionMiddleware())
             .add(middleware: AuthMiddleware(keys: keys, usage: KeyUsageRecorder(store: store), limiter: limiter))
         if let limiter { v1 = v1.add(middleware: RateLimitMiddleware(limiter: limiter)) }
-        v1 = v1.add(middleware: ScopeMiddleware())
-            .add(middleware: MonthlyGrantMiddleware(store: store, now: now))
+        registerResources(in: v1)
+        // The dashboard calls the same resources in-process, as its signed-in workspace, through a router that
+        // is never served: no key, no per-key bucket (sign-in has its own throttle).
+        let internalRouter = Router(context: SeekRequestContext.self)
+        internalRouter.add(middleware: ErrorMiddleware())
+        registerResources(in: internalRouter.group("v1"))
+        DashboardController(
+            store: store,
+            sessions: DashboardSessions(store: store, formKey: dashboardFormKey, now: now),
+            api: InternalAPI(responder: internalRouter.buildResponder()),
+            views: dashboardViews,
+            signUpEnabled: signUpEnabled,
+            now: now
+        )
+        .register(in: router)
+        return router
+    }
+
+    /// The workspace's resources, for callers already known: scopes, the monthly grant, then the controllers.
+    private func registerResources(in group: RouterGroup<SeekRequestContext>) {
+        let v1 = group.add(middleware: ScopeMiddleware()).add(middleware: MonthlyGrantMiddleware(store: store, now: now))
         AccountController(store: store, keys: keys, presenter: presenter, now: now).register(in: v1)
         FilesController(files: runtime.files, presenter: presenter, uploadLimit: uploadLimit).register(in: v1)
         WorkersController(catalog: runtime.catalog, store: store, runnerTokens: runtime.runnerTokens, presenter: presenter, now: now).register(in: v1)
@@ -85,7 +116,6 @@ public struct SeekServer: Sendable {
             presenter: presenter
         )
         .register(in: v1)
-        return router
     }
 }
 

@@ -21,6 +21,10 @@ public struct SeekConfiguration: Sendable {
     public var publicURL: String?
     /// The largest upload `POST /v1/files` takes.
     public var uploadLimit = 25 << 20
+    /// Whether the dashboard's sign-in page offers "Sign up" (a new user with a Free workspace).
+    public var signUpEnabled = true
+    /// Signs the dashboard forms' CSRF tokens; `seek serve` uses the key every node shares (`serverSecret`).
+    public var dashboardFormKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
     /// The wall clock, for calendar months (a seam for tests of the month's turn).
     public var now: @Sendable () -> Date = { Date() }
 

@@ -13,6 +13,8 @@ public struct SeekRequestContext: RequestContext, RemoteAddressRequestContext {
     public var identity: APIKeyIdentity?
     /// Set by `RunnerAuthMiddleware` on the runner API's routes.
     public var runner: RunnerIdentity?
+    /// Set by `DashboardAuthMiddleware` on the dashboard's signed-in pages.
+    var dashboard: DashboardViewer?
 
     /// The peer's address, for limiting requests that carry no valid key.
     public var remoteAddress: SocketAddress?

@@ -104,6 +104,8 @@ struct Serve: AsyncParsableCommand {
         help: "Percent of what a published worker earns that the platform keeps (env SEEK_PLATFORM_FEE, default 20)."
     )
     var platformFee: Int?
+    @Option(name: .customLong("sign-up"), help: "on or off: the dashboard offers sign-up to anyone who can reach it (env SEEK_SIGN_UP, default on).")
+    var signUp: String?
     @Option(name: .customLong("rate-limits"), help: "on or off: per-key and per-address rate limits (env SEEK_RATE_LIMITS, default on).")
     var rateLimits: String?
     @Option(
@@ -156,6 +158,10 @@ struct Serve: AsyncParsableCommand {
             guard let enabled = ["on": true, "off": false][limits.lowercased()] else { throw ValidationError("Rate limits are on or off.") }
             configuration.rateLimitsEnabled = enabled
         }
+        if let signUp = signUp ?? Environment.value("SEEK_SIGN_UP") {
+            guard let enabled = ["on": true, "off": false][signUp.lowercased()] else { throw ValidationError("Sign-up is on or off.") }
+            configuration.signUpEnabled = enabled
+        }
         if let lease = try leaseSeconds ?? Environment.value("SEEK_LEASE_SECONDS").map({ try Self.integer($0, "SEEK_LEASE_SECONDS") }) {
             guard (2...3600).contains(lease) else { throw ValidationError("The lease must be 2 to 3600 seconds.") }
             runtimeConfiguration.leaseSeconds = Double(lease)
@@ -182,6 +188,7 @@ struct Serve: AsyncParsableCommand {
         configuration.publicURL = publicURL ?? Environment.value("SEEK_PUBLIC_URL") ?? "http://\(configuration.host):\(configuration.port)"
         let store = try storage.openStore(commitDelay: commitDelay)
         configuration.fileSigner = FileURLSigner(key: try await store.serverSecret(named: "file-urls"))
+        configuration.dashboardFormKey = try await store.serverSecret(named: "dashboard-forms")
         // Before anything claims: a second server on the same directory must not share this node's leases.
         let lock = try DataDirectoryLock(directory: storage.resolvedDataDir)
         runtimeConfiguration.nodeID =
@@ -290,8 +297,64 @@ struct Runner: AsyncParsableCommand {
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage workspaces and credits (works while a server runs on the same data).",
-        subcommands: [WorkspaceCommand.self, CreditsCommand.self]
+        subcommands: [WorkspaceCommand.self, CreditsCommand.self, UserCommand.self]
     )
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Dashboard users.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a dashboard user in a workspace and print it as JSON.",
+            discussion: """
+                The password is read from standard input (one line) or SEEK_USER_PASSWORD; without either, one is made \
+                and printed once. Without --workspace, the user gets a new Free workspace of its own.
+                """
+        )
+
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "The user's email address (how they sign in).") var email: String
+        @Option(help: "The workspace the user joins (ws_…); without it, a new Free workspace.") var workspace: String?
+        @Option(help: "owner or member, in --workspace.") var role: String = "owner"
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input.") var passwordStdin = false
+
+        func run() async throws {
+            guard let role = MemberRole(rawValue: role) else { throw ValidationError("--role is owner or member.") }
+            var made: String?
+            let password: String
+            if passwordStdin {
+                password = readLine(strippingNewline: true) ?? ""
+            } else if let given = Environment.value("SEEK_USER_PASSWORD") {
+                password = given
+            } else {
+                password = Secrets.makeSessionToken().prefix(20).description
+                made = password
+            }
+            let store = try storage.openStore()
+            do {
+                let email = try AccountRules.normalizedEmail(email)
+                let hash = try await Passwords.hash(password)
+                let user: DashboardUser
+                let workspaceID: String
+                if let workspace {
+                    user = try await store.createUser(email: email, passwordHash: hash, joining: workspace, role: role)
+                    workspaceID = workspace
+                } else {
+                    let created = try await store.createUser(email: email, passwordHash: hash, workspace: NewWorkspace(name: email, plan: .free))
+                    user = created.user
+                    workspaceID = created.created.workspace.id
+                }
+                var printed: OrderedDictionaryOfJSON = [
+                    "user_id": .string(user.id), "email": .string(user.email), "workspace_id": .string(workspaceID),
+                ]
+                if let made { printed["password"] = .string(made) }
+                print(JSONValue.object(printed).serializedString)
+            } catch let error as SeekError {
+                throw ValidationError(error.message)
+            }
+        }
+    }
 }
 
 struct WorkspaceCommand: AsyncParsableCommand {

@@ -242,6 +242,34 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v8-dashboard-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id TEXT PRIMARY KEY,
+                        email TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE memberships (
+                        user_id TEXT NOT NULL REFERENCES users(id),
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        role TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, workspace_id)
+                    ) WITHOUT ROWID;
+                    -- Only a token's hash is kept: a copy of the database opens no browser session.
+                    CREATE TABLE sessions (
+                        token_hash TEXT PRIMARY KEY,
+                        user_id TEXT NOT NULL REFERENCES users(id),
+                        workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX sessions_expiry ON sessions(expires_at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -6,6 +6,11 @@ extension SQLiteStore: WorkspaceStore {
     public func createWorkspace(_ request: NewWorkspace) async throws -> CreatedWorkspace {
         let request = try request.validated()
         let now = Date.storeNow()
+        return try await writer.write { db in try Self.insertWorkspace(request, at: now, in: db) }
+    }
+
+    /// A validated workspace, its first key and its webhook secret, inside the caller's transaction.
+    static func insertWorkspace(_ request: NewWorkspace, at now: Date, in db: Database) throws -> CreatedWorkspace {
         let workspace = Workspace(
             id: IDKind.ws.make(now: now),
             name: request.name,
@@ -16,18 +21,16 @@ extension SQLiteStore: WorkspaceStore {
             createdAt: now
         )
         let key = Secrets.makeAPIKey()
-        try await writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO workspaces (id, name, plan, balance, reserved, granted_month, created_at) VALUES (?, ?, ?, 0, 0, ?, ?)
-                    """,
-                arguments: [workspace.id, workspace.name, workspace.plan.name, UTCMonth(now).description, now.storedMillis]
-            )
-            try Self.insertKey(.new(workspaceID: workspace.id, name: "default", key: key, scope: .full, at: now), key: key, in: db)
-            try Self.saveSecrets(WebhookSecrets(current: .generate()), workspaceID: workspace.id, in: db)
-            if request.firstCredits > 0 {
-                try Self.post(.grant, request.firstCredits, workspaceID: workspace.id, at: now, in: db)
-            }
+        try db.execute(
+            sql: """
+                INSERT INTO workspaces (id, name, plan, balance, reserved, granted_month, created_at) VALUES (?, ?, ?, 0, 0, ?, ?)
+                """,
+            arguments: [workspace.id, workspace.name, workspace.plan.name, UTCMonth(now).description, now.storedMillis]
+        )
+        try insertKey(.new(workspaceID: workspace.id, name: "default", key: key, scope: .full, at: now), key: key, in: db)
+        try saveSecrets(WebhookSecrets(current: .generate()), workspaceID: workspace.id, in: db)
+        if request.firstCredits > 0 {
+            try post(.grant, request.firstCredits, workspaceID: workspace.id, at: now, in: db)
         }
         return CreatedWorkspace(workspace: workspace, apiKey: key)
     }
