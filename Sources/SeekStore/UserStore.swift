@@ -9,6 +9,8 @@ public protocol UserStore: Sendable {
     func createUser(email: String, passwordHash: String, workspace: NewWorkspace) async throws -> (user: DashboardUser, created: CreatedWorkspace)
     /// Creates a user that joins an existing workspace; 409 if the email is taken, 404 if the workspace is unknown.
     func createUser(email: String, passwordHash: String, joining workspaceID: String, role: MemberRole) async throws -> DashboardUser
+    /// Makes an existing user a member of another workspace (or changes its role there); 404 if either is unknown.
+    func addMembership(email: String, workspaceID: String, role: MemberRole) async throws -> DashboardUser
     /// The user with this (normalized) email and its password hash.
     func user(email: String) async throws -> (user: DashboardUser, passwordHash: String)?
     func user(id: String) async throws -> DashboardUser?

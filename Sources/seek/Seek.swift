@@ -302,7 +302,30 @@ struct Admin: AsyncParsableCommand {
 }
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Dashboard users.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Dashboard users.", subcommands: [Create.self, Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make an existing user a member of another workspace, and print it as JSON.")
+
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "The user's email address.") var email: String
+        @Option(help: "The workspace the user joins (ws_…).") var workspace: String
+        @Option(help: "owner or member.") var role: String = "member"
+
+        func run() async throws {
+            guard let role = MemberRole(rawValue: role) else { throw ValidationError("--role is owner or member.") }
+            do {
+                let user = try await storage.openStore().addMembership(email: email, workspaceID: workspace, role: role)
+                print(
+                    JSONValue.object([
+                        "user_id": .string(user.id), "email": .string(user.email), "workspace_id": .string(workspace), "role": .string(role.rawValue),
+                    ]).serializedString
+                )
+            } catch let error as SeekError {
+                throw ValidationError(error.message)
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -197,6 +197,26 @@ struct DashboardSecurityTests {
         }
     }
 
+    @Test func aMemberOfTwoWorkspacesSwitchesBetweenThemAndSeesEachOnesJobs() async throws {
+        let api = try await APIFixture()
+        let job = try await api.test { client in
+            try await client.call(.post, "/v1/workers/echo/jobs", key: api.key, body: #"{"team": "acme"}"#).json["job_uuid"]?.stringValue
+        }
+        let acmeJob = try #require(job)
+        try await api.test { client in
+            var ada = Browser()
+            _ = try await ada.signUp(client, email: "ada@example.com")
+            #expect(try await ada.get(client, "/dashboard/jobs/\(acmeJob)").status == 404)
+            _ = try await api.fixture.store.addMembership(email: "ada@example.com", workspaceID: api.workspaceID, role: .member)
+            let overview = try await ada.get(client, "/dashboard")
+            #expect(overview.html.contains(#"<option value="\#(api.workspaceID)""#), "the switcher lists both workspaces")
+            let switched = try await ada.post(client, "/dashboard/workspace", [("csrf", overview.csrf ?? ""), ("workspace", api.workspaceID)])
+            #expect(switched.status == 303)
+            let page = try await ada.get(client, "/dashboard/jobs/\(acmeJob)")
+            #expect(page.status == 200 && page.html.contains("&quot;team&quot;: &quot;acme&quot;"))
+        }
+    }
+
     @Test func failedSignInsAreThrottledAndLongPasswordsRefused() async throws {
         let api = try await APIFixture()
         try await api.test { client in

@@ -153,9 +153,8 @@ struct DashboardController: Sendable {
         let me = try await api.get("/v1/me", context: context).body
         let usage = try await api.get("/v1/me/usage", context: context).body
         let recent = try await api.get("/v1/jobs?limit=10", context: context).body
-        let byDay = (usage["by_day"]?.arrayValue ?? []).map {
-            ($0["date"]?.stringValue.map { String($0.suffix(2)) } ?? "", $0["credits"]?.integerValue ?? 0)
-        }
+        let today = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now()).day ?? 1
+        let byDay = BarChart.days(usage["month"]?.stringValue ?? "", lastDay: today, charged: usage["by_day"]?.arrayValue ?? [])
         let byWorker = (usage["by_worker"]?.arrayValue ?? []).map { ($0["worker"]?.stringValue ?? "", $0["credits"]?.integerValue ?? 0) }
         return views.page(
             "overview",
@@ -328,9 +327,11 @@ struct DashboardController: Sendable {
         guard answer.succeeded else { throw SeekError.notFound("Worker \(id)") }
         let worker = answer.body
         let schema = worker["input_schema"] ?? .object([:])
+        let fields = SchemaForm.fields(schema, form: form)
+        let rawInput = form?["raw_input"] ?? ""
         var values: [String: Any] = [
-            "worker": worker.mustache, "schema": schema.pretty, "fields": SchemaForm.fields(schema, form: form).map(\.mustache),
-            "rawInput": form?["raw_input"] ?? "", "webhook": form?["webhook_url"] ?? "",
+            "worker": worker.mustache, "schema": schema.pretty, "fields": fields.map(\.mustache), "rawInput": rawInput,
+            "webhook": form?["webhook_url"] ?? "", "openRaw": fields.isEmpty || !rawInput.isEmpty,
         ]
         if let error {
             values["error"] = error.errorMessage

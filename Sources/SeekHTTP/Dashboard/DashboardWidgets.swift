@@ -13,12 +13,14 @@ struct BarChart {
     var mustache: [String: Any] {
         let largest = max(bars.map(\.value).max() ?? 0, 1)
         let slot = bars.isEmpty ? 0 : Self.width / bars.count
-        let barWidth = max(slot - max(slot / 5, 1), 1)
+        // A few bars stay bars, not blocks.
+        let barWidth = min(max(slot - max(slot / 5, 1), 1), 48)
         let drawn = bars.enumerated().map { index, bar -> [String: Any] in
             let height = Int(Double(bar.value) / Double(largest) * Double(Self.baseline - 10))
             return [
                 "x": index * slot, "y": Self.baseline - height, "width": barWidth, "height": height, "label": bar.label, "value": Int(bar.value),
-                "labelX": index * slot + barWidth / 2, "labelY": Self.baseline + 16,
+                "labelX": index * slot + barWidth / 2, "labelY": Self.baseline + 16, "valueY": Self.baseline - height - 4,
+                "charged": bar.value != 0, "showLabel": bars.count <= 16 || index % 5 == 0 || index == bars.count - 1,
             ]
         }
         return [
@@ -61,5 +63,21 @@ struct ResultTable {
 
     var mustache: [String: Any] {
         ["columns": columns, "rows": rows.map { ["cells": $0] }]
+    }
+}
+
+extension BarChart {
+    /// Credits per day of `month` (`YYYY-MM`), every day up to `lastDay` drawn, with or without charges.
+    static func days(_ month: String, lastDay: Int, charged: [JSONValue]) -> [(label: String, value: Int64)] {
+        var credits: [String: Int64] = [:]
+        for day in charged {
+            if let date = day["date"]?.stringValue, date.hasPrefix(month) {
+                credits[String(date.suffix(2)), default: 0] += day["credits"]?.integerValue ?? 0
+            }
+        }
+        return (1...max(lastDay, 1)).map { day in
+            let label = day < 10 ? "0\(day)" : "\(day)"
+            return (label, credits[label] ?? 0)
+        }
     }
 }

@@ -28,6 +28,26 @@ extension SQLiteStore: UserStore {
         }
     }
 
+    public func addMembership(email: String, workspaceID: String, role: MemberRole) async throws -> DashboardUser {
+        let email = try AccountRules.normalizedEmail(email)
+        let now = Date.storeNow()
+        return try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]) else {
+                throw SeekError.notFound("A user with the email \(email)")
+            }
+            guard try Self.fetchWorkspace(id: workspaceID, in: db) != nil else { throw SeekError.notFound("Workspace \(workspaceID)") }
+            let user = Self.user(row)
+            try db.execute(
+                sql: """
+                    INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (user_id, workspace_id) DO UPDATE SET role = excluded.role
+                    """,
+                arguments: [user.id, workspaceID, role.rawValue, now.storedMillis]
+            )
+            return user
+        }
+    }
+
     private static func insertUser(email: String, passwordHash: String, at now: Date, in db: Database) throws -> DashboardUser {
         let email = try AccountRules.normalizedEmail(email)
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE email = ?", arguments: [email]) != true else {
