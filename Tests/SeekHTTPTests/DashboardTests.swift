@@ -302,4 +302,37 @@ struct DashboardPageTests {
             #expect(try await client.call(.get, "/v1/me", key: first).status == 200)
         }
     }
+
+    @Test func aWorkerIsCreatedFromAManifestPublishedAndGivenARunnerTokenOnce() async throws {
+        let api = try await APIFixture()
+        try await api.test { client in
+            var browser = Browser()
+            _ = try await browser.signUp(client, email: "ada@example.com")
+            let page = try await browser.get(client, "/dashboard/workers")
+            #expect(page.html.contains("You have not created a worker yet."))
+            let bad = try await browser.post(client, "/dashboard/workers", [("csrf", page.csrf ?? ""), ("manifest", "{not json")])
+            #expect(bad.status == 400 && bad.html.contains("not valid JSON"))
+            let created = try await browser.post(
+                client,
+                "/dashboard/workers",
+                [("csrf", page.csrf ?? ""), ("manifest", manifestBody(id: "ada-upper"))]
+            )
+            #expect(created.status == 303)
+            #expect(try await browser.get(client, "/dashboard/workers").html.contains("draft"))
+            #expect(try await browser.post(client, "/dashboard/workers/ada-upper/publish", [("csrf", page.csrf ?? "")]).status == 303)
+            #expect(try await browser.get(client, "/dashboard/marketplace").html.contains(#"href="/dashboard/marketplace/ada-upper""#))
+            let token = try await browser.post(client, "/dashboard/workers/ada-upper/runner-tokens", [("csrf", page.csrf ?? "")])
+            let secret = try #require(Browser.Page.capture(#"(srt_[0-9A-Za-z]+)"#, in: token.html))
+            let listed = try await browser.get(client, "/dashboard/workers")
+            #expect(!listed.html.contains(secret), "a runner token is shown once")
+            let tokenID = try #require(Browser.Page.capture(#"runner-tokens/(rtk_[0-9A-Z]+)/revoke"#, in: listed.html))
+            #expect(
+                try await browser.post(client, "/dashboard/workers/ada-upper/runner-tokens/\(tokenID)/revoke", [("csrf", page.csrf ?? "")]).status
+                    == 303
+            )
+            #expect(!(try await browser.get(client, "/dashboard/workers").html.contains(tokenID)), "a revoked token leaves the list")
+            #expect(try await browser.post(client, "/dashboard/workers/ada-upper/unpublish", [("csrf", page.csrf ?? "")]).status == 303)
+            #expect(!(try await browser.get(client, "/dashboard/marketplace").html.contains("ada-upper")))
+        }
+    }
 }

@@ -58,6 +58,7 @@ struct DashboardController: Sendable {
         pages.post("workers/:worker_id/publish", use: publish)
         pages.post("workers/:worker_id/unpublish", use: unpublish)
         pages.post("workers/:worker_id/runner-tokens", use: createRunnerToken)
+        pages.post("workers/:worker_id/runner-tokens/:token_id/revoke", use: revokeRunnerToken)
         pages.get("billing", use: billing)
     }
 
@@ -384,11 +385,15 @@ struct DashboardController: Sendable {
     private func myWorkersPage(_ context: SeekRequestContext, extra: [String: Any], status: HTTPResponse.Status = .ok) async throws -> Response {
         let deployments = try await api.get("/v1/me/deployments", context: context).body["data"]
         var values = extra
-        values["deployments"] = (deployments?.arrayValue ?? []).map { deployment -> Any in
-            guard var members = deployment.mustache as? [String: Any] else { return deployment.mustache }
+        var rows: [Any] = []
+        for deployment in deployments?.arrayValue ?? [] {
+            guard var members = deployment.mustache as? [String: Any], let id = deployment["worker"]?.stringValue else { continue }
             members["published"] = deployment["state"]?.stringValue == "published"
-            return members
+            let tokens = try await api.get("/v1/workers/\(id)/runner-tokens", context: context).body["data"]?.arrayValue ?? []
+            members["tokens"] = tokens.filter { $0["revoked_at"] == .null }.map(\.mustache)
+            rows.append(members)
         }
+        values["deployments"] = rows
         return views.page("my-workers", title: "My workers", section: "workers", viewer: try context.viewer(), values, status: status)
     }
 
@@ -436,6 +441,16 @@ struct DashboardController: Sendable {
         if answer.status == .notFound { throw SeekError.notFound("Worker \(id)") }
         guard answer.succeeded else { return try await myWorkersPage(context, extra: ["error": answer.errorMessage], status: answer.status) }
         return try await myWorkersPage(context, extra: ["runnerToken": answer.body.mustache])
+    }
+
+    @Sendable func revokeRunnerToken(request: Request, context: SeekRequestContext) async throws -> Response {
+        let id = try Self.segment(context, "worker_id")
+        let token = try Self.segment(context, "token_id")
+        _ = try await checkedForm(request, context)
+        let answer = try await api.call(.delete, "/v1/workers/\(id)/runner-tokens/\(token)", body: nil, context: context)
+        if answer.status == .notFound { throw SeekError.notFound("Runner token \(token)") }
+        guard answer.succeeded else { return try await myWorkersPage(context, extra: ["error": answer.errorMessage], status: answer.status) }
+        return DashboardViews.seeOther("/dashboard/workers")
     }
 
     // MARK: Billing
