@@ -90,12 +90,17 @@ def test_admin_moves_plans_and_sets_enterprise_limits_and_credit_lines(data_dir,
     refused = update(data_dir, "--id", created["workspace_id"], "--credit-line", "5")
     assert refused.returncode != 0 and "does not allow a credit line" in refused.stderr
     assert update(data_dir, "--id", created["workspace_id"], "--plan", "gold").returncode != 0
-    done = update(data_dir, "--id", created["workspace_id"], "--plan", "enterprise", "--rate", "300", "--burst", "600", "--credit-line", "5")
+    # Numbers past their bounds are refused at the edge, before they can trap a token bucket.
+    huge = update(data_dir, "--id", created["workspace_id"], "--plan", "enterprise", "--rate", "10", "--burst", str(2**63 - 1))
+    assert huge.returncode != 0 and "1 to 1000000" in huge.stderr, huge.stderr
+    done = update(data_dir, "--id", created["workspace_id"], "--plan", "enterprise", "--rate", "300", "--burst", "600", "--credit-line", "5",
+                  "--concurrency", "40")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"workspace_id": created["workspace_id"], "plan": "enterprise", "rate_limit_per_second": 300,
-                                       "burst": 600, "credit_line": 5}
+                                       "burst": 600, "credit_line": 5, "concurrency": 40}
     me = client.request("GET", "/v1/me").json()
     assert me["plan"]["name"] == "enterprise" and me["plan"]["rate_limit_per_second"] == 300 and me["plan"]["credit_line"] == 5
+    assert me["plan"]["concurrency"] == 40
     # The server reads a key's limits again within 10 s of a change made by another process.
     deadline = time.monotonic() + 30
     while client.request("GET", "/v1/me").headers["RateLimit-Limit"] != "600":

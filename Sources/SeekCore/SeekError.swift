@@ -24,14 +24,23 @@ public struct SeekError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A response lists at most this many details; the message says how many there were.
+    public static let maxDetails = 100
+
     public let code: Code
     public let message: String
     public let details: [Detail]
 
     public init(_ code: Code, _ message: String, details: [Detail] = []) {
         self.code = code
-        self.message = message
-        self.details = details
+        // An input with a million bad members gets a bounded answer, not a million-line one.
+        if details.count > Self.maxDetails {
+            self.message = message + " (The first \(Self.maxDetails) of \(details.count) problems are listed.)"
+            self.details = Array(details.prefix(Self.maxDetails))
+        } else {
+            self.message = message
+            self.details = details
+        }
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

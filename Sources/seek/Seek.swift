@@ -411,9 +411,10 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @Option(help: "Burst size per API key (enterprise; with --rate).") var burst: Int?
         @Option(name: .customLong("credit-line"), help: "How far below zero available credits may go (enterprise; 0 removes it).")
         var creditLine: Int?
+        @Option(help: "Jobs of the workspace running at once (enterprise; Free has 2, Pro 25).") var concurrency: Int?
 
         func run() async throws {
-            var change = WorkspaceChange(creditLine: creditLine)
+            var change = WorkspaceChange(creditLine: creditLine, concurrency: concurrency)
             if let plan {
                 guard let named = Plan.named(plan) else { throw ValidationError("Unknown plan \(plan); use free, pro or enterprise.") }
                 change.plan = named
@@ -423,8 +424,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
             case (nil, nil): break
             default: throw ValidationError("--rate and --burst go together.")
             }
-            guard change.plan != nil || change.rateLimit != nil || change.creditLine != nil else {
-                throw ValidationError("Nothing to change: give --plan, --rate and --burst, or --credit-line.")
+            guard change.plan != nil || change.rateLimit != nil || change.creditLine != nil || change.concurrency != nil else {
+                throw ValidationError("Nothing to change: give --plan, --rate and --burst, --credit-line or --concurrency.")
             }
             let workspace: Workspace
             do {
@@ -436,7 +437,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 JSONValue.object([
                     "workspace_id": .string(workspace.id), "plan": .string(workspace.plan.name),
                     "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)), "burst": .integer(Int64(workspace.rateLimit.burst)),
-                    "credit_line": .integer(Int64(workspace.creditLine)),
+                    "credit_line": .integer(Int64(workspace.creditLine)), "concurrency": .integer(Int64(workspace.concurrency)),
                 ]).serializedString
             )
         }

@@ -112,3 +112,36 @@ struct SchemaDetailTests {
         #expect(!schema.isValid(1))
     }
 }
+
+@Suite("Fair share between workspaces")
+struct FairShareTests {
+    typealias Candidate = FairShare.Candidate
+
+    @Test func slotsGoRoundRobinFromAfterTheLastServedWithinEachConcurrency() {
+        let busy = Candidate(workspaceID: "ws_a", running: 0, concurrency: 25)
+        let quiet = Candidate(workspaceID: "ws_b", running: 0, concurrency: 25)
+        let free = Candidate(workspaceID: "ws_c", running: 1, concurrency: 2)
+        let (shares, last) = FairShare.shares([quiet, free, busy], limit: 6, after: nil)
+        #expect(shares.map(\.workspaceID) == ["ws_a", "ws_b", "ws_c"] && shares.map(\.jobs) == [3, 2, 1])
+        #expect(last == "ws_a", "the sixth slot went to ws_a, in the third round")
+        // One slot at a time: each claim serves the next workspace.
+        var cursor: String?
+        var order: [String] = []
+        for _ in 0..<4 {
+            let (one, next) = FairShare.shares([busy, quiet], limit: 1, after: cursor)
+            order += one.map(\.workspaceID)
+            cursor = next
+        }
+        #expect(order == ["ws_a", "ws_b", "ws_a", "ws_b"])
+    }
+
+    @Test func aWorkspaceAtItsConcurrencyGetsNothingAndNothingIsInvented() {
+        let full = Candidate(workspaceID: "ws_free", running: 2, concurrency: 2)
+        let few = Candidate(workspaceID: "ws_few", running: 0, concurrency: 25, queued: 1)
+        let (shares, last) = FairShare.shares([full, few], limit: 10, after: "ws_zzz")
+        #expect(shares.map(\.workspaceID) == ["ws_few"] && shares.map(\.jobs) == [1])
+        #expect(last == "ws_few")
+        #expect(FairShare.shares([full], limit: 10, after: "ws_x").shares.isEmpty)
+        #expect(FairShare.shares([full], limit: 10, after: "ws_x").cursor == "ws_x", "the cursor stays where it was")
+    }
+}

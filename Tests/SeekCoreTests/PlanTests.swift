@@ -105,3 +105,42 @@ struct PlanTests {
         #expect(Timestamp.parse("yesterday") == nil && Timestamp.parse("2026-02-30") == nil)
     }
 }
+
+@Suite("Numbers bounded at the edge")
+struct NumberBoundsTests {
+    @Test func aHugeBurstIsRefusedAtTheEdgeAndCannotTrapTheBucket() throws {
+        let enterprise = Workspace(
+            id: "ws_x",
+            name: "big",
+            plan: .enterprise,
+            credits: CreditBalance(balance: 0, reserved: 0),
+            customRateLimit: nil,
+            creditLine: 0,
+            createdAt: Date()
+        )
+        #expect(throws: SeekError.self) { try enterprise.applying(WorkspaceChange(rateLimit: RateLimit(perSecond: 10, burst: Int.max))) }
+        #expect(throws: SeekError.self) { try enterprise.applying(WorkspaceChange(rateLimit: RateLimit(perSecond: 1 << 62, burst: 10))) }
+        #expect(throws: SeekError.self) { try enterprise.applying(WorkspaceChange(creditLine: Int.max)) }
+        #expect(try enterprise.applying(WorkspaceChange(rateLimit: RateLimit(perSecond: 1_000_000, burst: 1_000_000))).rateLimit.burst == 1_000_000)
+        // A limit written before the bounds existed is clamped, not trapped on.
+        var bucket = TokenBucket(limit: RateLimit(perSecond: Int.max, burst: Int.max), now: 0)
+        let decision = bucket.take(limit: RateLimit(perSecond: Int.max, burst: Int.max), now: 1e12)
+        #expect(decision.allowed && decision.limit == RateLimit.bounds.upperBound)
+    }
+
+    @Test func theLedgerRefusesToOverflowInsteadOfTrapping() throws {
+        let full = CreditBalance(balance: Int.max - 5, reserved: 0)
+        #expect(throws: SeekError.self) { try full.applying(.topup, 10) }
+        #expect(try full.applying(.topup, 5).balance == Int.max)
+        #expect(throws: SeekError.self) { try CreditAddition.validate(type: .topup, amount: Int.max) }
+        #expect(throws: SeekError.self) { try NewWorkspace(name: "x", plan: .free, startingCredits: Int.max).validated() }
+        #expect(throws: SeekError.self) { try NewWorkspace(name: "a" + String(repeating: "\u{301}", count: 200), plan: .free).validated() }
+    }
+
+    @Test func anErrorListsAHundredDetailsAndSaysHowManyThereWere() {
+        let details = (0..<250).map { SeekError.Detail(path: "/items/\($0)", message: "must be a string") }
+        let error = SeekError(.unprocessableEntity, "The input does not match.", details: details)
+        #expect(error.details.count == 100 && error.details.last?.path == "/items/99")
+        #expect(error.message.contains("100 of 250"))
+    }
+}

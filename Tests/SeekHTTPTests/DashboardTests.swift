@@ -4,8 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import SeekCore
-import SeekHTTP
 import Testing
+
+@testable import SeekHTTP
 
 /// A browser's view of the dashboard: its cookie and the page it last read.
 struct Browser {
@@ -334,5 +335,29 @@ struct DashboardPageTests {
             #expect(try await browser.post(client, "/dashboard/workers/ada-upper/unpublish", [("csrf", page.csrf ?? "")]).status == 303)
             #expect(!(try await browser.get(client, "/dashboard/marketplace").html.contains("ada-upper")))
         }
+    }
+}
+
+@Suite("Sign-in throttle")
+struct LoginThrottleTests {
+    @Test func fiveFailuresStopOneEmailAndTwentyStopOneAddress() {
+        let throttle = LoginThrottle()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let ada = LoginThrottle.keys(email: "ada@example.com", address: "10.0.0.1")
+        for _ in 0..<5 { throttle.failed(ada, now: start) }
+        #expect(throttle.wait(for: ada, now: start) == 900)
+        #expect(throttle.wait(for: LoginThrottle.keys(email: "bob@example.com", address: "10.0.0.1"), now: start) == nil, "others at the address")
+        #expect(throttle.wait(for: ada, now: start.addingTimeInterval(LoginThrottle.window)) == nil, "the window passes")
+
+        for index in 0..<20 { throttle.failed(LoginThrottle.keys(email: "guess\(index)@example.com", address: "10.0.0.2"), now: start) }
+        #expect(
+            throttle.wait(for: LoginThrottle.keys(email: "carol@example.com", address: "10.0.0.2"), now: start) != nil,
+            "an address guessing many"
+        )
+        throttle.succeeded(email: LoginThrottle.keys(email: "guess0@example.com", address: "10.0.0.2")[0])
+        #expect(
+            throttle.wait(for: LoginThrottle.keys(email: "dan@example.com", address: "10.0.0.2"), now: start) != nil,
+            "one success clears no address"
+        )
     }
 }

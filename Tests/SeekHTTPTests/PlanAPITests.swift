@@ -69,7 +69,7 @@ struct PlanAPITests {
         }
     }
 
-    @Test("a read key gets 403 on POST and DELETE routes and 200 on GETs")
+    @Test("a read key gets 403 on POST and DELETE routes and on the signing secret, and 200 on other GETs")
     func readScope() async throws {
         let api = try await APIFixture()
         try await api.test { client in
@@ -89,6 +89,10 @@ struct PlanAPITests {
                 #expect(response.status == 403 && response.json.errorCode == "forbidden", "\(method) \(path)")
             }
             #expect(try await client.call(.get, "/v1/jobs", key: readKey).json["data"]?.arrayValue?.isEmpty == true, "nothing was submitted")
+            // The signing secret would let a read key forge webhooks: reading it takes a full key.
+            let secret = try await client.call(.get, "/v1/me/webhook-secret", key: readKey)
+            #expect(secret.status == 403 && secret.json.errorCode == "forbidden" && secret.json["secret"] == nil)
+            #expect(try await client.call(.get, "/v1/me/webhook-secret", key: api.key).status == 200)
             #expect(try await client.call(.post, "/v1/me/keys", key: api.key, body: #"{"name":"x","scope":"admin"}"#).status == 400)
         }
     }

@@ -73,6 +73,33 @@ struct StoreContractTests {
         #expect(claimed == expected[.high]! + expected[.normal]! + expected[.low]!)
     }
 
+    @Test(
+        "claims serve workspaces in turn whatever their priorities, and never run more than a workspace's concurrency",
+        arguments: StoreKind.allCases
+    )
+    func fairShare(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
+        let busy = try await fixture.workspace(credits: 100)
+        let quiet = try await fixture.workspace(credits: 100)
+        let free = try await fixture.store.createWorkspace(NewWorkspace(name: "free", plan: .free, startingCredits: 100)).workspace.id
+        for _ in 0..<10 { _ = try await fixture.store.submit(try fixture.submission(busy, priority: .high)) }
+        let quietJob = try await fixture.store.submit(try fixture.submission(quiet)).job.id
+        for _ in 0..<5 { _ = try await fixture.store.submit(try fixture.submission(free, priority: .high)) }
+
+        let first = try await fixture.claim(1, by: "r")
+        let second = try await fixture.claim(1, by: "r")
+        #expect(first.map(\.workspaceID) == [busy])
+        #expect(second.map(\.id) == [quietJob], "the quiet workspace's one job comes next, not after the busy one's queue")
+        let rest = try await fixture.claim(50, by: "r")
+        #expect(rest.filter { $0.workspaceID == busy }.count == 9)
+        let freeRunning = rest.filter { $0.workspaceID == free }
+        #expect(freeRunning.count == Plan.free.concurrency, "a Free workspace runs 2 at once; the rest wait queued")
+        #expect(try await fixture.claim(50, by: "r").isEmpty)
+        #expect(try await fixture.store.jobs(workspaceID: free, filter: JobFilter(status: .queued, limit: 10)).count == 3, "waiting, not refused")
+        #expect(try await fixture.finish(try #require(freeRunning.first), by: "r", .failed(JobFailure(code: "done", message: "enough"))))
+        #expect(try await fixture.claim(50, by: "r").map(\.workspaceID) == [free], "a slot freed is the workspace's again")
+    }
+
     @Test("completion charges the actual cost and releases the rest; failure releases all", arguments: StoreKind.allCases)
     func settlement(kind: StoreKind) async throws {
         let fixture = try StoreFixture(kind)

@@ -44,7 +44,12 @@ public struct CreditBalance: Sendable, Equatable {
     public func applying(_ type: LedgerEntryType, _ amount: Int, creditLine: Int = 0) throws(SeekError) -> CreditBalance {
         precondition(amount >= 0, "ledger amounts are never negative; the type says which way they move")
         let (balanceDelta, reservedDelta) = type.effect(of: amount)
-        let next = CreditBalance(balance: balance + balanceDelta, reserved: reserved + reservedDelta)
+        let (newBalance, balanceOverflow) = balance.addingReportingOverflow(balanceDelta)
+        let (newReserved, reservedOverflow) = reserved.addingReportingOverflow(reservedDelta)
+        guard !balanceOverflow, !reservedOverflow else {
+            throw SeekError(.badRequest, "This entry of \(amount) credits would take the balance past what it can hold.")
+        }
+        let next = CreditBalance(balance: newBalance, reserved: newReserved)
         // Only entries that lower what is available are checked: a charge or a release must always settle a job.
         let lowersAvailable = balanceDelta - reservedDelta < 0
         guard next.reserved >= 0, !lowersAvailable || next.available >= -max(0, creditLine) else {

@@ -8,22 +8,30 @@ public struct Plan: Sendable, Equatable {
     public var monthlyGrant: Int
     /// Whether a workspace on this plan may be given a credit line (available credits below zero).
     public var allowsCreditLine: Bool
-    /// Whether the workspace may set its own rate limit (`seek admin workspace update --rate --burst`).
+    /// Whether the workspace may set its own rate limit and concurrency (`seek admin workspace update --rate
+    /// --burst --concurrency`).
     public var allowsCustomRateLimit: Bool
+    /// The workspace's jobs that may run at once; more wait `queued`, never refused.
+    public var concurrency: Int
+
+    /// What a workspace's own concurrency may be.
+    public static let concurrencyBounds = 1...10_000
 
     public static let free = Plan(
         name: "free",
         rateLimit: RateLimit(perSecond: 10, burst: 20),
         monthlyGrant: 100,
         allowsCreditLine: false,
-        allowsCustomRateLimit: false
+        allowsCustomRateLimit: false,
+        concurrency: 2
     )
     public static let pro = Plan(
         name: "pro",
         rateLimit: RateLimit(perSecond: 50, burst: 100),
         monthlyGrant: 0,
         allowsCreditLine: false,
-        allowsCustomRateLimit: false
+        allowsCustomRateLimit: false,
+        concurrency: 25
     )
     /// Enterprise limits are set per workspace; until they are, Pro's apply.
     public static let enterprise = Plan(
@@ -31,7 +39,8 @@ public struct Plan: Sendable, Equatable {
         rateLimit: RateLimit(perSecond: 50, burst: 100),
         monthlyGrant: 0,
         allowsCreditLine: true,
-        allowsCustomRateLimit: true
+        allowsCustomRateLimit: true,
+        concurrency: 25
     )
 
     public static let all: [Plan] = [.free, .pro, .enterprise]
@@ -41,6 +50,10 @@ public struct Plan: Sendable, Equatable {
 
 /// A token bucket's shape: refilled at `perSecond`, holding at most `burst`.
 public struct RateLimit: Sendable, Equatable, Hashable {
+    /// What a rate or a burst may be: a million a second is beyond any one server, and far below where a
+    /// Double or an Int conversion could trap.
+    public static let bounds = 1...1_000_000
+
     public var perSecond: Int
     public var burst: Int
 

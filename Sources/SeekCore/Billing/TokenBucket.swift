@@ -25,8 +25,9 @@ public struct TokenBucket: Sendable, Equatable {
 
     /// Takes a token if there is one. A limit changed since the last request applies at once.
     public mutating func take(limit: RateLimit, now: Double) -> Decision {
-        let rate = Double(max(1, limit.perSecond))
-        let burst = Double(max(1, limit.burst))
+        // Clamped again here: a limit from storage written before the bounds existed cannot trap `Int(burst)`.
+        let rate = Double(min(max(RateLimit.bounds.lowerBound, limit.perSecond), RateLimit.bounds.upperBound))
+        let burst = Double(min(max(RateLimit.bounds.lowerBound, limit.burst), RateLimit.bounds.upperBound))
         tokens = min(burst, tokens + max(0, now - updatedAt) * rate)
         updatedAt = now
         let allowed = tokens >= 1

@@ -51,12 +51,18 @@ public enum WebhookRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case let .privateAddress(host, address) where host == address.description:
             return "webhook address \(host) is not public (loopback, private, link-local, metadata or reserved); "
                 + "webhooks are only delivered to public addresses."
-        case let .privateAddress(host, address):
-            return "webhook host \(host) resolves to \(address), which is not public (loopback, private, link-local, metadata or reserved); "
-                + "webhooks are only delivered to public addresses."
+        case let .privateAddress(host, _):
+            // Never the address: a caller must not learn what names inside the network resolve to.
+            return "webhook host \(host) does not resolve to a public address; webhooks are only delivered to public addresses."
         case let .unresolvable(host):
             return "webhook host \(host) does not resolve to any address."
         }
+    }
+
+    /// The refusal with the address a name resolved to, for the operator's log only.
+    public var operatorDetail: String {
+        guard case let .privateAddress(host, address) = self, host != address.description else { return description }
+        return "\(host) resolved to \(address), which is not public"
     }
 
     /// The error a submit answers with: 400, saying how an operator may lift the guard.

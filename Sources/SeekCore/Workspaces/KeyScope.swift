@@ -10,4 +10,8 @@ public enum KeyScope: String, Sendable, CaseIterable {
         case .read: return method == "GET" || method == "HEAD"
         }
     }
+
+    /// Whether the key may read a credential (the webhook signing secret): a read key that could would sign
+    /// webhooks as Seek does, so only a full key may.
+    public var revealsCredentials: Bool { self == .full }
 }

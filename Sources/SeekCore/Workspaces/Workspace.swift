@@ -10,6 +10,8 @@ public struct Workspace: Sendable, Equatable {
     public var customRateLimit: RateLimit?
     /// How far below zero available credits may go (a plan that allows a credit line only).
     public var creditLine: Int
+    /// Jobs running at once, set per workspace on a plan that allows it; otherwise the plan's.
+    public var customConcurrency: Int?
     public var createdAt: Date
 
     public init(
@@ -19,6 +21,7 @@ public struct Workspace: Sendable, Equatable {
         credits: CreditBalance,
         customRateLimit: RateLimit?,
         creditLine: Int,
+        customConcurrency: Int? = nil,
         createdAt: Date
     ) {
         self.id = id
@@ -27,11 +30,15 @@ public struct Workspace: Sendable, Equatable {
         self.credits = credits
         self.customRateLimit = customRateLimit
         self.creditLine = creditLine
+        self.customConcurrency = customConcurrency
         self.createdAt = createdAt
     }
 
     /// The limit every key of the workspace gets.
     public var rateLimit: RateLimit { plan.rateLimit(custom: customRateLimit) }
+
+    /// How many of the workspace's jobs may run at once; more wait `queued`.
+    public var concurrency: Int { plan.concurrency(custom: customConcurrency) }
 
     /// The workspace after `change`, refused where its plan does not allow it. A plan without an allowance
     /// drops what the allowance gave, so limits and credit lines always match the plan.
@@ -45,17 +52,33 @@ public struct Workspace: Sendable, Equatable {
                     "The \(workspace.plan.name) plan has fixed rate limits; only a plan that allows custom limits (enterprise) takes --rate and --burst."
                 )
             }
-            guard limit.perSecond >= 1, limit.burst >= 1 else { throw SeekError(.badRequest, "--rate and --burst must be at least 1.") }
+            guard RateLimit.bounds.contains(limit.perSecond), RateLimit.bounds.contains(limit.burst) else {
+                throw SeekError(.badRequest, "--rate and --burst are 1 to \(RateLimit.bounds.upperBound).")
+            }
             workspace.customRateLimit = limit
         }
         if let line = change.creditLine {
-            guard line >= 0 else { throw SeekError(.badRequest, "A credit line cannot be negative.") }
+            guard CreditAddition.bounds.contains(line) || line == 0 else {
+                throw SeekError(.badRequest, "A credit line is 0 to \(CreditAddition.bounds.upperBound) credits.")
+            }
             guard line == 0 || workspace.plan.allowsCreditLine else {
                 throw SeekError(.badRequest, "The \(workspace.plan.name) plan does not allow a credit line.")
             }
             workspace.creditLine = line
         }
-        if !workspace.plan.allowsCustomRateLimit { workspace.customRateLimit = nil }
+        if let concurrency = change.concurrency {
+            guard workspace.plan.allowsCustomRateLimit else {
+                throw SeekError(.badRequest, "The \(workspace.plan.name) plan has a fixed concurrency; only enterprise takes --concurrency.")
+            }
+            guard Plan.concurrencyBounds.contains(concurrency) else {
+                throw SeekError(.badRequest, "--concurrency is \(Plan.concurrencyBounds.lowerBound) to \(Plan.concurrencyBounds.upperBound).")
+            }
+            workspace.customConcurrency = concurrency
+        }
+        if !workspace.plan.allowsCustomRateLimit {
+            workspace.customRateLimit = nil
+            workspace.customConcurrency = nil
+        }
         if !workspace.plan.allowsCreditLine { workspace.creditLine = 0 }
         return workspace
     }
@@ -67,6 +90,12 @@ extension Plan {
         guard allowsCustomRateLimit, let custom else { return rateLimit }
         return custom
     }
+
+    /// A workspace's running-jobs limit: its own where the plan allows limits of its own, else the plan's.
+    public func concurrency(custom: Int?) -> Int {
+        guard allowsCustomRateLimit, let custom else { return concurrency }
+        return custom
+    }
 }
 
 /// What `seek admin workspace update` changes; nil leaves a setting as it is.
@@ -74,11 +103,13 @@ public struct WorkspaceChange: Sendable {
     public var plan: Plan?
     public var rateLimit: RateLimit?
     public var creditLine: Int?
+    public var concurrency: Int?
 
-    public init(plan: Plan? = nil, rateLimit: RateLimit? = nil, creditLine: Int? = nil) {
+    public init(plan: Plan? = nil, rateLimit: RateLimit? = nil, creditLine: Int? = nil, concurrency: Int? = nil) {
         self.plan = plan
         self.rateLimit = rateLimit
         self.creditLine = creditLine
+        self.concurrency = concurrency
     }
 }
 
@@ -99,8 +130,11 @@ public struct NewWorkspace: Sendable {
     public func validated() throws(SeekError) -> NewWorkspace {
         var checked = self
         checked.name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !checked.name.isEmpty, checked.name.count <= 200 else { throw SeekError(.badRequest, "A workspace name is 1 to 200 characters.") }
-        if let credits = startingCredits, credits < 0 { throw SeekError(.badRequest, "Starting credits cannot be negative.") }
+        // Bytes, not characters: one character may be any number of combining scalars.
+        guard !checked.name.isEmpty, checked.name.utf8.count <= 200 else { throw SeekError(.badRequest, "A workspace name is 1 to 200 bytes.") }
+        if let credits = startingCredits, !(0...CreditAddition.bounds.upperBound).contains(credits) {
+            throw SeekError(.badRequest, "Starting credits are 0 to \(CreditAddition.bounds.upperBound).")
+        }
         return checked
     }
 
@@ -121,8 +155,12 @@ public struct CreatedWorkspace: Sendable {
 
 /// Credits added from outside the job flow: a monthly grant or a top-up.
 public enum CreditAddition {
+    /// One addition, a starting balance or a credit line: at most a trillion credits, far from where sums of
+    /// them could overflow 64 bits.
+    public static let bounds = 1...1_000_000_000_000
+
     public static func validate(type: LedgerEntryType, amount: Int) throws(SeekError) {
         guard type == .grant || type == .topup else { throw SeekError(.badRequest, "Only grant and topup entries add credits.") }
-        guard amount > 0 else { throw SeekError(.badRequest, "The amount must be a positive number of credits.") }
+        guard bounds.contains(amount) else { throw SeekError(.badRequest, "The amount is 1 to \(bounds.upperBound) credits.") }
     }
 }

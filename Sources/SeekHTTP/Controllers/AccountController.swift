@@ -19,8 +19,10 @@ struct AccountController {
         v1.get("me/keys", use: keys)
         v1.post("me/keys", use: createKey)
         v1.delete("me/keys/:key_id", use: revokeKey)
-        v1.get("me/webhook-secret", use: webhookSecret)
-        v1.post("me/webhook-secret/rotate", use: rotateWebhookSecret)
+        // The signing secret signs webhooks: whoever reads it can forge them.
+        let credentials = v1.group("me/webhook-secret").add(middleware: CredentialScopeMiddleware())
+        credentials.get(use: webhookSecret)
+        credentials.post("rotate", use: rotateWebhookSecret)
     }
 
     @Sendable func webhookSecret(request: Request, context: SeekRequestContext) async throws -> Response {
@@ -90,8 +92,9 @@ struct AccountController {
     @Sendable func createKey(request: Request, context: SeekRequestContext) async throws -> Response {
         let workspaceID = try context.workspaceID()
         let body = try await JSONRequest.object(of: request, context: context)
-        guard let name = body["name"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), (1...100).contains(name.count) else {
-            throw SeekError(.badRequest, "name is required: a string of 1 to 100 characters.")
+        // Bytes, not characters: one character may hold any number of combining scalars.
+        guard let name = body["name"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), (1...100).contains(name.utf8.count) else {
+            throw SeekError(.badRequest, "name is required: a string of 1 to 100 bytes.")
         }
         var scope = KeyScope.full
         if let requested = body["scope"], requested != .null {

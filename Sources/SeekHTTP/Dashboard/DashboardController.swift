@@ -74,7 +74,7 @@ struct DashboardController: Sendable {
         try sessions.checkForm(request, form: form, viewer: nil)
         let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form["password"] ?? ""
-        let keys = ["email:" + email, "address:" + context.clientAddress]
+        let keys = LoginThrottle.keys(email: email, address: context.clientAddress)
         func again(_ message: String, status: HTTPResponse.Status) -> Response {
             views.plain(
                 "login",
@@ -93,7 +93,7 @@ struct DashboardController: Sendable {
             throttle.failed(keys, now: now())
             return again("The email or password is not right.", status: .unauthorized)
         }
-        throttle.succeeded(keys)
+        throttle.succeeded(email: keys[0])
         return DashboardViews.seeOther("/dashboard", cookie: try await sessions.start(userID: user.id, workspaceID: first.workspaceID))
     }
 

@@ -136,34 +136,42 @@ public enum Passwords {
     static let unmatchable = Bcrypt.hash(Secrets.makeSessionToken(), cost: AccountRules.bcryptCost)
 }
 
-/// Failed sign-ins, per email and per client address: five within 15 minutes, and the next waits.
+/// Failed sign-ins within 15 minutes: five for one email, twenty from one client address (which may be a
+/// proxy many people share); past either, the next attempt waits.
 final class LoginThrottle: Sendable {
-    static let attempts = 5
     static let window: TimeInterval = 15 * 60
+    static let perEmail = 5
+    static let perAddress = 20
     private let failures = Mutex<[String: [Date]]>([:])
 
-    /// Seconds until `keys` may try again; nil when they may now.
-    func wait(for keys: [String], now: Date) -> Int? {
+    static func keys(email: String, address: String) -> [(key: String, limit: Int)] {
+        [("email:" + email, perEmail), ("address:" + address, perAddress)]
+    }
+
+    /// Seconds until these keys may try again; nil when they may now.
+    func wait(for keys: [(key: String, limit: Int)], now: Date) -> Int? {
         failures.withLock { failures in
-            let waits = keys.compactMap { key -> TimeInterval? in
+            let waits = keys.compactMap { key, limit -> TimeInterval? in
                 let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < Self.window }
                 failures[key] = recent.isEmpty ? nil : recent
-                guard recent.count >= Self.attempts, let oldest = recent.first else { return nil }
+                guard recent.count >= limit, let oldest = recent.first else { return nil }
                 return Self.window - now.timeIntervalSince(oldest)
             }
             return waits.max().map { Int($0.rounded(.up)) }
         }
     }
 
-    func failed(_ keys: [String], now: Date) {
+    func failed(_ keys: [(key: String, limit: Int)], now: Date) {
         failures.withLock { failures in
             if failures.count > 100_000 { failures.removeAll() }  // a flood of addresses cannot grow it without end
-            for key in keys { failures[key, default: []].append(now) }
+            for (key, _) in keys { failures[key, default: []].append(now) }
         }
     }
 
-    func succeeded(_ keys: [String]) {
-        failures.withLock { failures in for key in keys { failures[key] = nil } }
+    /// A right password clears its email's count; the address keeps its count, so one good account does not
+    /// reset guessing at the others.
+    func succeeded(email key: (key: String, limit: Int)) {
+        failures.withLock { failures in failures[key.key] = nil }
     }
 }
 

@@ -117,6 +117,7 @@ public final class WebhookSender: Service {
                 timeout: configuration.timeout
             )
         } catch {
+            logger.notice("Webhook target refused", metadata: ["delivery": "\(delivery.id)", "reason": "\(error.operatorDetail)"])
             result = .notAnswered(error.description)
         }
         let elapsed = clock.now - startInstant

@@ -270,6 +270,18 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v9-fair-share") { db in
+            try db.execute(
+                sql: """
+                    -- An enterprise workspace's own running-jobs limit; null: its plan's.
+                    ALTER TABLE workspaces ADD COLUMN concurrency INTEGER;
+                    -- The claim walks the queue workspace by workspace: one seek finds the next workspace with
+                    -- queued jobs, another its first jobs in priority order.
+                    CREATE INDEX jobs_queue_workspace ON jobs(workspace_id, priority DESC, seq) WHERE status = 'queued';
+                    CREATE INDEX jobs_running_workspace ON jobs(workspace_id) WHERE status = 'running';
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -144,31 +144,89 @@ extension SQLiteStore: JobStore {
     public func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
         let request = ClaimRequest(workers: workers, limit: limit, leaseSeconds: leaseSeconds)
         guard !request.isEmpty else { return [] }
-        return try await writer.write { db in try Self.claim(request, claimant: claimant, at: Date.storeNow(), in: db) }
+        return try await writer.write { db in try Self.claim(request, claimant: claimant, at: Date.storeNow(), cursor: self.claimCursor, in: db) }
     }
 
-    /// Moves queued jobs to running under `claimant`'s lease, in the caller's transaction.
-    private static func claim(_ request: ClaimRequest, claimant: String, at now: Date, in db: Database) throws -> [ClaimedJob] {
+    /// Moves queued jobs to running under `claimant`'s lease, in the caller's transaction, shared fairly among
+    /// the workspaces waiting (`FairShare`): round robin from the one after the last served, none past its
+    /// plan's concurrency, priority and then age within each.
+    private static func claim(
+        _ request: ClaimRequest,
+        claimant: String,
+        at now: Date,
+        cursor: ClaimCursor,
+        in db: Database
+    ) throws
+        -> [ClaimedJob]
+    {
         guard !request.isEmpty else { return [] }
+        let waiting = try workspacesWithQueuedJobs(in: db)
+        guard !waiting.isEmpty else { return [] }
+        let running = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT workspace_id, COUNT(*) AS running FROM jobs WHERE status = 'running' GROUP BY workspace_id")
+        ).reduce(into: [String: Int]()) { counts, row in counts[row["workspace_id"]] = row["running"] }
+        var candidates = try Row.fetchAll(
+            db,
+            sql:
+                "SELECT id, plan, rate_per_second, burst, concurrency FROM workspaces WHERE id IN (\(waiting.map { _ in "?" }.joined(separator: ", ")))",
+            arguments: StatementArguments(waiting)
+        ).map { row in
+            let plan = Plan.named(row["plan"]) ?? .free
+            return FairShare.Candidate(
+                workspaceID: row["id"],
+                running: running[row["id"]] ?? 0,
+                concurrency: plan.concurrency(custom: row["concurrency"])
+            )
+        }
         let placeholders = request.workers.map { _ in "?" }.joined(separator: ", ")
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
-                    WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND worker_id IN (\(placeholders))
-                                  ORDER BY priority DESC, seq LIMIT ?)
-                    RETURNING seq, priority, id, workspace_id, worker_id, worker_version, input, timeout_s, cost_estimate, attempts, webhook_url
-                    """
-            ),
-            arguments: [claimant, now.storedMillis, now.addingTimeInterval(request.leaseSeconds).storedMillis]
-                + StatementArguments(request.workers) + [request.limit]
+        let take = try db.cachedStatement(
+            sql: """
+                UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
+                WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND workspace_id = ? AND worker_id IN (\(placeholders))
+                              ORDER BY priority DESC, seq LIMIT ?)
+                RETURNING seq, priority, id, workspace_id, worker_id, worker_version, input, timeout_s, cost_estimate, attempts, webhook_url
+                """
         )
-        // RETURNING has no order: restore the queue's.
-        return rows.sorted { a, b in
-            let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
-            return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
-        }.map { row in claimedJob(row, startedAt: now) }
+        let lease = now.addingTimeInterval(request.leaseSeconds).storedMillis
+        var claimed: [Row] = []
+        var served = cursor.lastServed
+        // A workspace whose queued jobs are for other workers gives back its share; a second pass hands it on.
+        for _ in 0..<2 where claimed.count < request.limit {
+            let (shares, last) = FairShare.shares(candidates, limit: request.limit - claimed.count, after: served)
+            guard !shares.isEmpty else { break }
+            served = last
+            for (workspaceID, jobs) in shares {
+                // RETURNING has no order: restore the workspace's queue order.
+                let rows = try Row.fetchAll(
+                    take,
+                    arguments: [claimant, now.storedMillis, lease, workspaceID] + StatementArguments(request.workers) + [jobs]
+                ).sorted { a, b in
+                    let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
+                    return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
+                }
+                claimed += rows
+                guard let index = candidates.firstIndex(where: { $0.workspaceID == workspaceID }) else { continue }
+                candidates[index].running += rows.count
+                if rows.count < jobs { candidates[index].queued = 0 }
+            }
+        }
+        cursor.lastServed = served
+        return claimed.map { row in claimedJob(row, startedAt: now) }
     }
+
+    /// The workspaces with queued jobs, in id order: a loose scan of the queue index, one seek per workspace,
+    /// however long each one's queue is.
+    private static func workspacesWithQueuedJobs(in db: Database) throws -> [String] {
+        let next = try db.cachedStatement(
+            sql: "SELECT workspace_id FROM jobs WHERE status = 'queued' AND workspace_id > ? ORDER BY workspace_id LIMIT 1"
+        )
+        var found: [String] = []
+        while found.count < maxWorkspacesPerClaim, let id = try String.fetchOne(next, arguments: [found.last ?? ""]) { found.append(id) }
+        return found
+    }
+
+    /// Enough to serve every tenant of a busy server in turn; more wait for the next claim's walk.
+    static let maxWorkspacesPerClaim = 1000
 
     private static func claimedJob(_ row: Row, startedAt: Date) -> ClaimedJob {
         ClaimedJob(
@@ -239,7 +297,7 @@ extension SQLiteStore: JobStore {
                 ]
             )
             // The next job for the freed slot, in this commit, so that a busy runner makes no claim of its own.
-            let nextJobs = try next.map { try Self.claim($0, claimant: claimant, at: finishedAt, in: db) } ?? []
+            let nextJobs = try next.map { try Self.claim($0, claimant: claimant, at: finishedAt, cursor: self.claimCursor, in: db) } ?? []
             // The run lost its lease and the job was requeued (and maybe finished) elsewhere: this result is stale.
             guard let updated else { return FinishResult(recorded: false, next: nextJobs) }
             let charged = try Self.settle(

@@ -60,6 +60,7 @@ extension SQLiteStore: WorkspaceStore {
             credits: CreditBalance(balance: row["balance"], reserved: row["reserved"]),
             customRateLimit: customRateLimit(row),
             creditLine: row["credit_line"],
+            customConcurrency: row["concurrency"],
             createdAt: row.date("created_at") ?? Date()
         )
     }
@@ -74,9 +75,10 @@ extension SQLiteStore: WorkspaceStore {
             guard let current = try Self.fetchWorkspace(id: id, in: db) else { throw SeekError.notFound("Workspace \(id)") }
             let workspace = try current.applying(change)
             try db.execute(
-                sql: "UPDATE workspaces SET plan = ?, rate_per_second = ?, burst = ?, credit_line = ? WHERE id = ?",
+                sql: "UPDATE workspaces SET plan = ?, rate_per_second = ?, burst = ?, credit_line = ?, concurrency = ? WHERE id = ?",
                 arguments: [
-                    workspace.plan.name, workspace.customRateLimit?.perSecond, workspace.customRateLimit?.burst, workspace.creditLine, id,
+                    workspace.plan.name, workspace.customRateLimit?.perSecond, workspace.customRateLimit?.burst, workspace.creditLine,
+                    workspace.customConcurrency, id,
                 ]
             )
             try Self.moveCredentialsEpoch(in: db)

@@ -1,11 +1,14 @@
 import Foundation
 import GRDB
 import SeekCore
+import Synchronization
 
 /// Seek's embedded store: one SQLite file in WAL mode, every commit fsynced, writes grouped.
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
     let writer: GroupCommitWriter
+    /// The workspace the last claim served last, so that the next one starts after it.
+    let claimCursor = ClaimCursor()
     /// How long a commit may wait for more work when commits are coming back to back.
     public static let defaultCommitDelay: TimeInterval = 0.002
 
@@ -52,5 +55,16 @@ extension Date {
 extension Row {
     func date(_ column: String) -> Date? {
         (self[column] as Int64?).map(Date.init(storedMillis:))
+    }
+}
+
+/// Where the round robin of claims stands. In memory: one process claims from an SQLite database (the server),
+/// and a restart only starts the round again.
+final class ClaimCursor: Sendable {
+    private let value = Mutex<String?>(nil)
+
+    var lastServed: String? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
