@@ -12,6 +12,7 @@ public struct SeekError: Error, Sendable, Equatable, CustomStringConvertible {
         case unprocessableEntity = "unprocessable_entity"
         case tooManyRequests = "too_many_requests"
         case internalServerError = "internal_server_error"
+        case serviceUnavailable = "service_unavailable"
     }
 
     /// One failing place in a request, for 422s: a JSON pointer into the input and what is wrong there.

@@ -20,6 +20,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     var app = Application(
         router: server.router(),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.seconds * 1e9)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "seek"),
         logger: logger
     )
@@ -41,6 +42,7 @@ public struct SeekServer: Sendable {
     let signUpEnabled: Bool
     let dashboardFormKey: SymmetricKey
     let dashboardViews: DashboardViews
+    let waiters: WaiterLimit
 
     public init(store: any SeekStore, runtime: NodeRuntime, metrics: SeekMetrics, configuration: SeekConfiguration) {
         self.store = store
@@ -58,6 +60,7 @@ public struct SeekServer: Sendable {
         self.limiter = configuration.rateLimitsEnabled ? RateLimiter(clock: configuration.rateLimitClock) : nil
         self.now = configuration.now
         self.signUpEnabled = configuration.signUpEnabled
+        self.waiters = WaiterLimit(capacity: configuration.maxWaitingRequests)
         self.dashboardFormKey = SymmetricKey(data: configuration.dashboardFormKey)
         do {
             dashboardViews = try DashboardViews()
@@ -113,7 +116,8 @@ public struct SeekServer: Sendable {
             catalog: runtime.catalog,
             platformFee: runtime.platformFee,
             addressGuard: runtime.addressGuard,
-            presenter: presenter
+            presenter: presenter,
+            waiters: waiters
         )
         .register(in: v1)
     }

@@ -21,6 +21,11 @@ public struct SeekConfiguration: Sendable {
     public var publicURL: String?
     /// The largest upload `POST /v1/files` takes.
     public var uploadLimit = 25 << 20
+    /// How long a connection may sit without a request in progress before it is closed: this also bounds
+    /// how long a client may take to send a request's head (a slow client cannot hold a connection forever).
+    public var idleTimeout: Duration = .seconds(60)
+    /// Requests that may wait for their jobs at once (`Prefer: wait`); more get 503 with `Retry-After`.
+    public var maxWaitingRequests = 1000
     /// Whether the dashboard's sign-in page offers "Sign up" (a new user with a Free workspace).
     public var signUpEnabled = true
     /// Signs the dashboard forms' CSRF tokens; `seek serve` uses the key every node shares (`serverSecret`).

@@ -27,6 +27,16 @@ public struct SeekRequestContext: RequestContext, RemoteAddressRequestContext {
     /// The client's IP address (or a placeholder when the transport has none, as in router tests).
     var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 
+    /// The client as rate limits count it: an IPv4 address, or an IPv6 address's /64, which one host may
+    /// hold whole and walk through address by address.
+    var clientNetwork: String {
+        guard case let .v6(address)? = remoteAddress else { return clientAddress }
+        let bytes = withUnsafeBytes(of: address.address.sin6_addr) { Array($0.prefix(8)) }
+        if bytes.starts(with: [0, 0, 0, 0, 0, 0, 0, 0]) { return clientAddress }  // ::1, and IPv4 mapped into IPv6
+        return stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
+            + "::/64"
+    }
+
     /// Bodies over 1 MiB are refused with 413.
     public var maxUploadSize: Int { 1 << 20 }
 

@@ -104,6 +104,16 @@ struct Serve: AsyncParsableCommand {
         help: "Percent of what a published worker earns that the platform keeps (env SEEK_PLATFORM_FEE, default 20)."
     )
     var platformFee: Int?
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds a connection may wait without a request in progress, or for a request's head (env SEEK_IDLE_TIMEOUT, default 60)."
+    )
+    var idleTimeout: Int?
+    @Option(
+        name: .customLong("max-waiting-requests"),
+        help: "Requests that may wait for their jobs at once with Prefer: wait (env SEEK_MAX_WAITING_REQUESTS, default 1000)."
+    )
+    var maxWaitingRequests: Int?
     @Option(name: .customLong("sign-up"), help: "on or off: the dashboard offers sign-up to anyone who can reach it (env SEEK_SIGN_UP, default on).")
     var signUp: String?
     @Option(name: .customLong("rate-limits"), help: "on or off: per-key and per-address rate limits (env SEEK_RATE_LIMITS, default on).")
@@ -157,6 +167,16 @@ struct Serve: AsyncParsableCommand {
         if let limits = rateLimits ?? Environment.value("SEEK_RATE_LIMITS") {
             guard let enabled = ["on": true, "off": false][limits.lowercased()] else { throw ValidationError("Rate limits are on or off.") }
             configuration.rateLimitsEnabled = enabled
+        }
+        if let idle = try idleTimeout ?? Environment.value("SEEK_IDLE_TIMEOUT").map({ try Self.integer($0, "SEEK_IDLE_TIMEOUT") }) {
+            guard (1...3600).contains(idle) else { throw ValidationError("--idle-timeout is 1 to 3600 seconds.") }
+            configuration.idleTimeout = .seconds(idle)
+        }
+        if let waiting = try maxWaitingRequests
+            ?? Environment.value("SEEK_MAX_WAITING_REQUESTS").map({ try Self.integer($0, "SEEK_MAX_WAITING_REQUESTS") })
+        {
+            guard (0...1_000_000).contains(waiting) else { throw ValidationError("--max-waiting-requests is 0 to 1000000.") }
+            configuration.maxWaitingRequests = waiting
         }
         if let signUp = signUp ?? Environment.value("SEEK_SIGN_UP") {
             guard let enabled = ["on": true, "off": false][signUp.lowercased()] else { throw ValidationError("Sign-up is on or off.") }

@@ -2,10 +2,11 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import SeekCore
-import SeekHTTP
 import SeekStore
 import Synchronization
 import Testing
+
+@testable import SeekHTTP
 
 /// A wall clock the test moves.
 final class TestClock: Sendable {
@@ -44,6 +45,35 @@ struct PlanAPITests {
             // Errors carry the fields too (the other workspace is on Pro: 100 a burst).
             let missing = try await client.call(.get, "/v1/jobs/job_01ARZ3NDEKTSV4RRFFQ69G5FAV", key: other.key)
             #expect(missing.status == 404 && missing.headers[HTTPField.Name("RateLimit-Remaining")!].flatMap { Int($0) }.map { $0 < 100 } == true)
+        }
+    }
+
+    @Test("a workspace's keys share one bucket at twice a key's rate, and a plan caps its keys; the list pages")
+    func workspaceBucketAndKeyCap() async throws {
+        let api = try await APIFixture(plan: .free) { $0.rateLimitClock = { 1000 } }
+        try await api.test { client in
+            var keys = [api.key]
+            for name in ["b", "c", "d", "e"] {
+                let created = try await client.call(.post, "/v1/me/keys", key: api.key, body: #"{"name":"\#(name)"}"#)
+                keys.append(try #require(created.json["key"]?.stringValue))
+            }
+            let sixth = try await client.call(.post, "/v1/me/keys", key: api.key, body: #"{"name":"f"}"#)
+            #expect(sixth.status == 409 && sixth.json.errorCode == "conflict" && sixth.json["message"]?.stringValue?.contains("at most 5") == true)
+            let firstPage = try await client.call(.get, "/v1/me/keys?limit=2", key: api.key).json
+            #expect(firstPage["data"]?.arrayValue?.count == 2 && firstPage["has_more"] == true)
+            let cursor = try #require(firstPage["next_cursor"]?.stringValue)
+            let rest = try await client.call(.get, "/v1/me/keys?limit=10&cursor=\(cursor)", key: api.key).json
+            #expect(rest["data"]?.arrayValue?.count == 3 && rest["has_more"] == false)
+            // The first key spent 7 of the workspace's 40 (four creations, one refused, two lists); the second key
+            // spends its own burst of 20, the third the 13 left.
+            var statuses: [Int] = []
+            for _ in 0..<20 { statuses.append(try await client.call(.get, "/v1/me", key: keys[1]).status) }
+            #expect(statuses.allSatisfy { $0 == 200 })
+            for _ in 0..<13 { statuses.append(try await client.call(.get, "/v1/me", key: keys[2]).status) }
+            #expect(statuses.filter { $0 == 200 }.count == 33, "40 a burst for the whole workspace: \(statuses)")
+            let refused = try await client.call(.get, "/v1/me", key: keys[3])
+            #expect(refused.status == 429 && refused.json["message"]?.stringValue?.contains("this workspace") == true)
+            #expect(refused.headers[.retryAfter] != nil)
         }
     }
 
@@ -144,5 +174,34 @@ struct PlanAPITests {
             #expect(try await client.call(.get, "/v1/me/credits?type=gift", key: api.key).status == 400)
             #expect(try await client.call(.get, "/v1/me/credits?from=soon", key: api.key).status == 400)
         }
+    }
+}
+
+@Suite("The rate limiter's memory")
+struct RateLimiterMemoryTests {
+    final class Clock: Sendable {
+        private let value = Mutex<Double>(0)
+        var now: Double { value.withLock { $0 } }
+        func advance(_ seconds: Double) { value.withLock { $0 += seconds } }
+    }
+
+    @Test("pruning drops only buckets that are full again by their own rate: a drained slow bucket stays drained")
+    func pruneKeepsDrainedBuckets() {
+        let clock = Clock()
+        let limiter = RateLimiter(clock: { clock.now })
+        let slow = RateLimit(perSecond: 1, burst: 2)
+        for index in 0..<10_001 {
+            _ = limiter.take("slow-\(index)", limit: slow)
+            _ = limiter.take("slow-\(index)", limit: slow)
+        }
+        #expect(!limiter.take("slow-0", limit: slow).allowed)
+        clock.advance(0.5)
+        // A newcomer with a fast limit starts a prune; the slow buckets have half a token, far from full.
+        _ = limiter.take("fast", limit: RateLimit(perSecond: 100, burst: 20))
+        #expect(limiter.count > 10_000, "drained buckets were dropped and would come back full")
+        #expect(!limiter.take("slow-1", limit: slow).allowed, "a drained bucket stays drained")
+        clock.advance(5)
+        _ = limiter.take("fast-2", limit: RateLimit(perSecond: 100, burst: 20))
+        #expect(limiter.count < 10, "full buckets are dropped once they are full again")
     }
 }

@@ -16,6 +16,10 @@ public struct Plan: Sendable, Equatable {
 
     /// What a workspace's own concurrency may be.
     public static let concurrencyBounds = 1...10_000
+    /// The live API keys a workspace may hold: without a cap, many keys would multiply its per-key rate.
+    public var maxKeys: Int
+    /// All of a workspace's keys together get this many times one key's rate and burst.
+    public static let workspaceRateMultiplier = 2
 
     public static let free = Plan(
         name: "free",
@@ -23,7 +27,8 @@ public struct Plan: Sendable, Equatable {
         monthlyGrant: 100,
         allowsCreditLine: false,
         allowsCustomRateLimit: false,
-        concurrency: 2
+        concurrency: 2,
+        maxKeys: 5
     )
     public static let pro = Plan(
         name: "pro",
@@ -31,7 +36,8 @@ public struct Plan: Sendable, Equatable {
         monthlyGrant: 0,
         allowsCreditLine: false,
         allowsCustomRateLimit: false,
-        concurrency: 25
+        concurrency: 25,
+        maxKeys: 50
     )
     /// Enterprise limits are set per workspace; until they are, Pro's apply.
     public static let enterprise = Plan(
@@ -40,7 +46,8 @@ public struct Plan: Sendable, Equatable {
         monthlyGrant: 0,
         allowsCreditLine: true,
         allowsCustomRateLimit: true,
-        concurrency: 25
+        concurrency: 25,
+        maxKeys: 50
     )
 
     public static let all: [Plan] = [.free, .pro, .enterprise]
@@ -50,9 +57,9 @@ public struct Plan: Sendable, Equatable {
 
 /// A token bucket's shape: refilled at `perSecond`, holding at most `burst`.
 public struct RateLimit: Sendable, Equatable, Hashable {
-    /// What a rate or a burst may be: a million a second is beyond any one server, and far below where a
-    /// Double or an Int conversion could trap.
-    public static let bounds = 1...1_000_000
+    /// What a rate or a burst may be: a billion a second is beyond any server (benchmarks use it as "no limit"),
+    /// and far below where a Double or an Int conversion could trap.
+    public static let bounds = 1...1_000_000_000
 
     public var perSecond: Int
     public var burst: Int
@@ -60,5 +67,14 @@ public struct RateLimit: Sendable, Equatable, Hashable {
     public init(perSecond: Int, burst: Int) {
         self.perSecond = perSecond
         self.burst = burst
+    }
+
+    /// The bucket all of a workspace's keys share, `Plan.workspaceRateMultiplier` times one key's.
+    public var workspaceWide: RateLimit {
+        let factor = Plan.workspaceRateMultiplier
+        return RateLimit(
+            perSecond: min(perSecond, Self.bounds.upperBound / factor) * factor,
+            burst: min(burst, Self.bounds.upperBound / factor) * factor
+        )
     }
 }

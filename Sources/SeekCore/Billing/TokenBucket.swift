@@ -3,11 +3,14 @@
 public struct TokenBucket: Sendable, Equatable {
     public private(set) var tokens: Double
     public private(set) var updatedAt: Double
+    /// When the bucket is full again if nothing takes from it: from then on, dropping it changes nothing.
+    public private(set) var fullAt: Double
 
     /// A full bucket.
     public init(limit: RateLimit, now: Double) {
         tokens = Double(limit.burst)
         updatedAt = now
+        fullAt = now
     }
 
     /// What one request learns from the bucket.
@@ -32,6 +35,7 @@ public struct TokenBucket: Sendable, Equatable {
         updatedAt = now
         let allowed = tokens >= 1
         if allowed { tokens -= 1 }
+        fullAt = now + (burst - tokens) / rate
         // Rounded up, so that a client that waits this long finds what was promised.
         let reset = Int(((burst - tokens) / rate).rounded(.up))
         let retryAfter = allowed ? 0 : max(1, Int(((1 - tokens) / rate).rounded(.up)))

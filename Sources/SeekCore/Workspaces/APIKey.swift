@@ -43,6 +43,16 @@ public struct APIKeyRecord: Sendable, Equatable {
         )
     }
 
+    /// A workspace holds at most its plan's `maxKeys` live keys (409 past it).
+    public static func checkCreatable(liveKeys: Int, plan: Plan) throws(SeekError) {
+        guard liveKeys < plan.maxKeys else {
+            throw SeekError(
+                .conflict,
+                "A workspace on the \(plan.name) plan holds at most \(plan.maxKeys) API keys: revoke one before creating another."
+            )
+        }
+    }
+
     /// A workspace keeps at least one live key, so it can never lock itself out.
     public static func checkRevocable(liveKeys: Int) throws(SeekError) {
         guard liveKeys > 1 else {

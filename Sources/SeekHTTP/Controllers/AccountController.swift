@@ -84,9 +84,21 @@ struct AccountController {
         return JSONResponse.make(presenter.usage(try await store.usage(workspaceID: workspaceID, month: month)))
     }
 
+    /// The live keys, oldest first, `limit` (default and most 100) at a time after `cursor` (a key id). The
+    /// plan's key cap keeps the whole list short, so the page is cut from it here.
     @Sendable func keys(request: Request, context: SeekRequestContext) async throws -> Response {
         let keys = try await store.keys(workspaceID: try context.workspaceID())
-        return JSONResponse.make(["data": .array(keys.map(presenter.key))])
+        let limit = try Query.limit(request, fallback: 100, maximum: 100)
+        var start = keys.startIndex
+        if let cursor = request.uri.queryParameters.get("cursor") {
+            guard IDKind.key.matches(String(cursor)), let index = keys.firstIndex(where: { $0.id == String(cursor) }) else {
+                throw SeekError(.badRequest, "cursor must be the id of a live key from a previous page.")
+            }
+            start = keys.index(after: index)
+        }
+        let page = keys[start...].prefix(limit)
+        let more = page.endIndex < keys.endIndex
+        return JSONResponse.make(presenter.page(page.map(presenter.key), nextCursor: more ? page.last?.id : nil))
     }
 
     @Sendable func createKey(request: Request, context: SeekRequestContext) async throws -> Response {

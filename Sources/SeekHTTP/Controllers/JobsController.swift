@@ -6,6 +6,7 @@ import SeekFetching
 import SeekRuntime
 import SeekStore
 import SeekWorkers
+import Synchronization
 
 /// `POST /v1/workers/{worker_id}/jobs`, `GET /v1/jobs`, `GET` and `DELETE /v1/jobs/{job_uuid}`.
 struct JobsController {
@@ -18,6 +19,8 @@ struct JobsController {
     let platformFee: PlatformFee
     let addressGuard: AddressGuard
     let presenter: Presenter
+    /// Requests held open by `Prefer: wait` on this server, at most so many at once.
+    let waiters: WaiterLimit
 
     func register(in v1: RouterGroup<SeekRequestContext>) {
         v1.post("workers/:worker_id/jobs", use: submit)
@@ -44,6 +47,18 @@ struct JobsController {
         guard violations.isEmpty else {
             throw SeekError(.unprocessableEntity, "The input does not match the input schema of worker \(entry.manifest.id).", details: violations)
         }
+        // A slot to wait in is taken before anything is accepted: past the cap the answer is 503 and no job exists.
+        let wait = PreferWait.seconds(in: request.headers[.prefer], maximum: Self.maxWaitSeconds).flatMap { $0 > 0 ? $0 : nil }
+        if wait != nil, !waiters.acquire() {
+            throw ErrorWithHeaders(
+                SeekError(
+                    .serviceUnavailable,
+                    "Too many requests are waiting for their jobs. Retry after 1 s, or submit without Prefer: wait and poll."
+                ),
+                [.retryAfter: "1"]
+            )
+        }
+        defer { if wait != nil { waiters.release() } }
         var submission = try entry.submission(workspaceID: workspaceID, request: jobRequest, idempotency: nil, fee: platformFee)
         if let webhook = jobRequest.webhook { try await addressGuard.checkAtSubmit(webhook) }
         if let key = request.headers[.idempotencyKey] {
@@ -53,7 +68,7 @@ struct JobsController {
         let outcome = try await queue.submit(submission)
         var headers: HTTPFields = [.location: "/v1/jobs/\(outcome.job.id)"]
         if case .replayed = outcome { headers[.idempotentReplayed] = "true" }
-        if let wait = PreferWait.seconds(in: request.headers[.prefer], maximum: Self.maxWaitSeconds), wait > 0 {
+        if let wait {
             let job = try await waitForEnd(of: outcome.job, seconds: wait)
             if job.status.isTerminal {
                 headers[.preferenceApplied] = "wait=\(wait)"
@@ -121,4 +136,20 @@ enum PreferWait {
         }
         return nil
     }
+}
+
+/// How many requests may wait for their jobs at once (`Prefer: wait`): each holds a connection and a task.
+final class WaiterLimit: Sendable {
+    let capacity: Int
+    private let waiting = Atomic<Int>(0)
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func acquire() -> Bool {
+        if waiting.add(1, ordering: .relaxed).newValue <= capacity { return true }
+        waiting.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func release() { waiting.subtract(1, ordering: .relaxed) }
 }

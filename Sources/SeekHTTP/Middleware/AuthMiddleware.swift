@@ -20,9 +20,11 @@ struct AuthMiddleware: RouterMiddleware {
     let limiter: RateLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128,
-            let identity = try await keys.identity(forKey: key)
-        else {
+        guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128 else {
+            try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
+            throw SeekError.unauthorized
+        }
+        guard let identity = try await keys.identity(forKey: key) else {
             try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
             throw SeekError.unauthorized
         }
@@ -35,10 +37,12 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 extension AuthMiddleware {
+    static func addressBucket(_ context: SeekRequestContext) -> String { "address:" + context.clientNetwork }
+
     /// A request without a valid credential spends its client address's bucket: 429 once it is empty.
     static func slowDownGuessing(_ context: SeekRequestContext, limiter: RateLimiter?, credential: String) throws {
         guard let limiter else { return }
-        let decision = limiter.take("address:\(context.clientAddress)", limit: unauthenticatedLimit)
+        let decision = limiter.take(addressBucket(context), limit: unauthenticatedLimit)
         guard decision.allowed else {
             throw ErrorWithHeaders(
                 SeekError(

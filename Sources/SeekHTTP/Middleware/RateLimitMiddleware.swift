@@ -22,10 +22,28 @@ struct RateLimitMiddleware: RouterMiddleware {
                 headers
             )
         }
+        // All of the workspace's keys share one more bucket, so that making keys does not multiply the rate.
+        let shared = identity.rateLimit.workspaceWide
+        let workspace = limiter.take("workspace:" + identity.workspaceID, limit: shared)
+        guard workspace.allowed else {
+            throw ErrorWithHeaders(
+                SeekError(
+                    .tooManyRequests,
+                    "Rate limit exceeded for this workspace: its keys together get \(shared.perSecond) requests per second, "
+                        + "bursts of \(shared.burst). Retry after \(workspace.retryAfterSeconds) s."
+                ),
+                Self.headers(workspace)
+            )
+        }
         do {
             var response = try await next(request, context)
             response.headers.append(contentsOf: headers)
             return response
+        } catch let inner as ErrorWithHeaders {
+            // An error that already carries headers (a 503's Retry-After) keeps them beside these.
+            var merged = inner.headers
+            merged.append(contentsOf: headers.filter { field in !merged.contains { $0.name == field.name } })
+            throw ErrorWithHeaders(inner.error, merged)
         } catch {
             throw ErrorWithHeaders(error, headers)
         }

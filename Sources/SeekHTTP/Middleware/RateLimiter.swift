@@ -4,11 +4,16 @@ import Synchronization
 /// Token buckets by name (an API key id, or a client address): each name's traffic only ever
 /// spends its own bucket.
 public final class RateLimiter: Sendable {
-    /// Past this many buckets, full ones (idle long enough to refill) are dropped: a full bucket and a
-    /// missing one behave the same.
+    /// Past this many buckets, those full again (idle long enough to refill, each at its own rate) are dropped,
+    /// at most once a second: a full bucket and a missing one behave the same.
     private static let pruneAbove = 10_000
 
-    private let buckets = Mutex<[String: TokenBucket]>([:])
+    private struct State {
+        var buckets: [String: TokenBucket] = [:]
+        var nextPrune = -Double.infinity
+    }
+
+    private let state = Mutex(State())
     private let clock: @Sendable () -> Double
 
     /// `clock` counts seconds on a monotonic scale.
@@ -18,13 +23,17 @@ public final class RateLimiter: Sendable {
 
     func take(_ name: String, limit: RateLimit) -> TokenBucket.Decision {
         let now = clock()
-        return buckets.withLock { buckets in
-            if buckets.count > Self.pruneAbove, buckets[name] == nil {
-                buckets = buckets.filter { now - $0.value.updatedAt < Double(limit.burst) / Double(max(1, limit.perSecond)) }
+        return state.withLock { state in
+            if state.buckets.count > Self.pruneAbove, now >= state.nextPrune, state.buckets[name] == nil {
+                state.buckets = state.buckets.filter { $0.value.fullAt > now }
+                state.nextPrune = now + 1
             }
-            return buckets[name, default: TokenBucket(limit: limit, now: now)].take(limit: limit, now: now)
+            return state.buckets[name, default: TokenBucket(limit: limit, now: now)].take(limit: limit, now: now)
         }
     }
+
+    /// How many buckets are kept (for tests of pruning).
+    var count: Int { state.withLock { $0.buckets.count } }
 
     @Sendable public static func monotonicSeconds() -> Double {
         (ContinuousClock.now - start).seconds

@@ -18,6 +18,7 @@ enum SeekErrorResponse {
         case .unprocessableEntity: return .unprocessableContent
         case .tooManyRequests: return .tooManyRequests
         case .internalServerError: return .internalServerError
+        case .serviceUnavailable: return .serviceUnavailable
         }
     }
 

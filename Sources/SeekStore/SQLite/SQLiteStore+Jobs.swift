@@ -160,24 +160,14 @@ extension SQLiteStore: JobStore {
         -> [ClaimedJob]
     {
         guard !request.isEmpty else { return [] }
-        let waiting = try workspacesWithQueuedJobs(in: db)
-        guard !waiting.isEmpty else { return [] }
-        let running = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT workspace_id, COUNT(*) AS running FROM jobs WHERE status = 'running' GROUP BY workspace_id")
-        ).reduce(into: [String: Int]()) { counts, row in counts[row["workspace_id"]] = row["running"] }
-        var candidates = try Row.fetchAll(
-            db,
-            sql:
-                "SELECT id, plan, rate_per_second, burst, concurrency FROM workspaces WHERE id IN (\(waiting.map { _ in "?" }.joined(separator: ", ")))",
-            arguments: StatementArguments(waiting)
-        ).map { row in
-            let plan = Plan.named(row["plan"]) ?? .free
-            return FairShare.Candidate(
+        var candidates = try Row.fetchAll(db.cachedStatement(sql: Self.candidatesSQL), arguments: [Self.maxWorkspacesPerClaim]).map { row in
+            FairShare.Candidate(
                 workspaceID: row["id"],
-                running: running[row["id"]] ?? 0,
-                concurrency: plan.concurrency(custom: row["concurrency"])
+                running: row["running"],
+                concurrency: (Plan.named(row["plan"]) ?? .free).concurrency(custom: row["concurrency"])
             )
         }
+        guard !candidates.isEmpty else { return [] }
         let placeholders = request.workers.map { _ in "?" }.joined(separator: ", ")
         let take = try db.cachedStatement(
             sql: """
@@ -214,16 +204,20 @@ extension SQLiteStore: JobStore {
         return claimed.map { row in claimedJob(row, startedAt: now) }
     }
 
-    /// The workspaces with queued jobs, in id order: a loose scan of the queue index, one seek per workspace,
-    /// however long each one's queue is.
-    private static func workspacesWithQueuedJobs(in db: Database) throws -> [String] {
-        let next = try db.cachedStatement(
-            sql: "SELECT workspace_id FROM jobs WHERE status = 'queued' AND workspace_id > ? ORDER BY workspace_id LIMIT 1"
+    /// The workspaces with queued jobs, with their plans and running counts, in one statement: a loose scan of
+    /// the queue index (one seek per workspace, however long its queue), then each one's running jobs counted
+    /// in the small index of running jobs.
+    private static let candidatesSQL = """
+        WITH RECURSIVE waiting(id) AS (
+            SELECT (SELECT workspace_id FROM jobs WHERE status = 'queued' ORDER BY workspace_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT workspace_id FROM jobs WHERE status = 'queued' AND workspace_id > waiting.id ORDER BY workspace_id LIMIT 1)
+            FROM waiting WHERE waiting.id IS NOT NULL
         )
-        var found: [String] = []
-        while found.count < maxWorkspacesPerClaim, let id = try String.fetchOne(next, arguments: [found.last ?? ""]) { found.append(id) }
-        return found
-    }
+        SELECT w.id, w.plan, w.concurrency,
+               (SELECT COUNT(*) FROM jobs r WHERE r.status = 'running' AND r.workspace_id = w.id) AS running
+        FROM (SELECT id FROM waiting WHERE id IS NOT NULL LIMIT ?) q JOIN workspaces w ON w.id = q.id
+        """
 
     /// Enough to serve every tenant of a busy server in turn; more wait for the next claim's walk.
     static let maxWorkspacesPerClaim = 1000

@@ -156,7 +156,16 @@ extension SQLiteStore: WorkspaceStore {
     public func createKey(workspaceID: String, name: String, scope: KeyScope) async throws -> (record: APIKeyRecord, key: String) {
         let key = Secrets.makeAPIKey()
         let record = APIKeyRecord.new(workspaceID: workspaceID, name: name, key: key, scope: scope, at: Date.storeNow())
-        try await writer.write { db in try Self.insertKey(record, key: key, in: db) }
+        try await writer.write { db in
+            guard let workspace = try Self.fetchWorkspace(id: workspaceID, in: db) else { throw SeekError.notFound("Workspace \(workspaceID)") }
+            let live = try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM api_keys WHERE workspace_id = ? AND revoked_at IS NULL",
+                arguments: [workspaceID]
+            )
+            try APIKeyRecord.checkCreatable(liveKeys: live ?? 0, plan: workspace.plan)
+            try Self.insertKey(record, key: key, in: db)
+        }
         return (record, key)
     }
 
