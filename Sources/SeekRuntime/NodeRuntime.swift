@@ -19,6 +19,8 @@ public struct RuntimeConfiguration: Sendable {
     public var hostResolver: any HostResolver = SystemHostResolver()
     /// How workers fetch from other hosts.
     public var fetching = FetchConfiguration()
+    /// What the cleaner keeps of finished jobs, and for how long.
+    public var retention = RetentionPolicy()
     /// Whether webhooks and fetches may reach loopback and private addresses.
     public var allowPrivateNetwork: Bool {
         get { webhooks.allowPrivateTargets }
@@ -62,7 +64,7 @@ public struct NodeRuntime: Sendable {
     public let runner: JobRunner
     public let webhookSender: WebhookSender
     public let reaper: LeaseReaper
-    public let fileCleaner: FileCleaner
+    public let cleaner: Cleaner
     /// Runner tokens, cached; revoking through it stops a token at once.
     public let runnerTokens: RunnerTokenResolver
     /// The SSRF guard, shared by submit-time checks, deliveries and fetches.
@@ -118,13 +120,13 @@ public struct NodeRuntime: Sendable {
             logger: logger
         )
         // An expired lease is found within half a lease (5 s at most) of expiring.
-        fileCleaner = FileCleaner(files: files, logger: logger)
+        cleaner = Cleaner(files: files, store: store, policy: configuration.retention, logger: logger)
         reaper = LeaseReaper(queue: queue, interval: min(.seconds(5), .seconds(configuration.leaseSeconds / 2)), logger: logger)
     }
 
     /// The services in start order; a service group stops them in reverse, so the runner drains before the
     /// sender stops (a job that ends while draining still gets its webhook).
-    public var services: [any Service] { [OnShutdown(fetcher.shutdown), webhookSender, runner, reaper, fileCleaner] }
+    public var services: [any Service] { [OnShutdown(fetcher.shutdown), webhookSender, runner, reaper, cleaner] }
 }
 
 /// Runs `action` once the service group shuts down (after the services started later have stopped).

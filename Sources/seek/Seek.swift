@@ -87,6 +87,16 @@ struct Serve: AsyncParsableCommand {
     var webhookConcurrency: Int?
     @Option(name: .customLong("public-url"), help: "The server's public base URL, for file URLs (env SEEK_PUBLIC_URL, default http://HOST:PORT).")
     var publicURL: String?
+    @Option(
+        name: .customLong("job-retention-days"),
+        help: "Days a finished job's input and result are kept; the job and its ledger entries stay (env SEEK_JOB_RETENTION_DAYS, default 30)."
+    )
+    var jobRetentionDays: Double?
+    @Option(
+        name: .customLong("webhook-attempt-retention-days"),
+        help: "Days webhook attempts are logged for (env SEEK_WEBHOOK_ATTEMPT_RETENTION_DAYS, default 30)."
+    )
+    var webhookAttemptRetentionDays: Double?
     @Option(name: .customLong("file-retention-days"), help: "How long files are kept (env SEEK_FILE_RETENTION_DAYS, default 7).")
     var fileRetentionDays: Double?
     @Option(
@@ -203,6 +213,12 @@ struct Serve: AsyncParsableCommand {
         guard runtimeConfiguration.runner.concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1.") }
 
         let logger = LogLevelOption.bootstrap(level)
+        if let days = try Self.days(jobRetentionDays, "SEEK_JOB_RETENTION_DAYS", flag: "--job-retention-days") {
+            runtimeConfiguration.retention.jobData = days * RetentionPolicy.days
+        }
+        if let days = try Self.days(webhookAttemptRetentionDays, "SEEK_WEBHOOK_ATTEMPT_RETENTION_DAYS", flag: "--webhook-attempt-retention-days") {
+            runtimeConfiguration.retention.webhookAttempts = days * RetentionPolicy.days
+        }
         let retentionDays = fileRetentionDays ?? Environment.value("SEEK_FILE_RETENTION_DAYS").flatMap(Double.init) ?? 7
         guard retentionDays > 0, retentionDays <= 3650 else { throw ValidationError("File retention is more than 0 and at most 3650 days.") }
         configuration.publicURL = publicURL ?? Environment.value("SEEK_PUBLIC_URL") ?? "http://\(configuration.host):\(configuration.port)"
@@ -236,6 +252,13 @@ struct Serve: AsyncParsableCommand {
         let server = SeekServer(store: store, runtime: runtime, metrics: metrics, configuration: configuration)
         let app = buildApplication(configuration, server: server, services: [HeldResource(lock)] + runtime.services, logger: logger)
         try await app.runService()
+    }
+
+    /// A retention in days from its flag or variable: more than 0, at most ten years.
+    static func days(_ flag: Double?, _ variable: String, flag name: String) throws -> Double? {
+        guard let days = flag ?? Environment.value(variable).flatMap(Double.init) else { return nil }
+        guard days > 0, days <= 3650 else { throw ValidationError("\(name) is more than 0 and at most 3650 days.") }
+        return days
     }
 
     static func integer(_ text: String, _ name: String) throws -> Int {

@@ -1,0 +1,52 @@
+import Foundation
+import SeekTestSupport
+import Testing
+
+@testable import SeekCore
+@testable import SeekStore
+
+@Suite("Store contract: retention")
+struct RetentionStoreContractTests {
+    @Test(
+        "past their retention, finished jobs lose input and result, attempts and idempotency keys go; costs and ledgers stay",
+        arguments: StoreKind.allCases
+    )
+    func prune(kind: StoreKind) async throws {
+        let fixture = try StoreFixture(kind)
+        let store = fixture.store
+        let workspaceID = try await fixture.workspace(credits: 100)
+        let done = try await store.submit(try fixture.submission(workspaceID, credits: 3, input: ["secret": "input"])).job
+        let claimed = try #require(try await fixture.claim(1, by: "r").first)
+        #expect(
+            try await fixture.finish(claimed, by: "r", .completed(.object(["out": true]), files: [], cost: .init(runCredits: 3, infraCredits: 0)))
+        )
+        let running = try await store.submit(try fixture.submission(workspaceID, input: ["still": "running"])).job
+        _ = try await fixture.claim(1, by: "r")
+        let hooked = try await fixture.jobWithWebhook(workspaceID, url: "https://example.com/h")
+        let delivery = try #require(try await store.claimDueWebhooks(now: Date(), limit: 1, claimant: "s", leaseSeconds: 30).first)
+        try await store.recordWebhookAttempt(
+            deliveryID: delivery.id,
+            attempt: WebhookAttempt(attemptedAt: Date(), statusCode: 204, error: nil, durationMs: 1),
+            next: .delivered
+        )
+        let keyed = try await store.submit(try fixture.submission(workspaceID, idempotency: IdempotencyClaim(key: "order-9", fingerprint: "f"))).job
+        let before = try await fixture.balances(workspaceID)
+
+        // Nothing is due yet.
+        #expect(try await store.prune(RetentionPolicy(), now: Date()) == PruneReport())
+        let report = try await store.prune(RetentionPolicy(), now: Date().addingTimeInterval(31 * RetentionPolicy.days))
+        #expect(report.jobsCleared == 1, "the completed job (the cancelled one had no input or result to clear)")
+        #expect(report.webhookAttemptsDeleted == 1 && report.idempotencyKeysDeleted == 1)
+        let cleared = try #require(try await store.job(id: done.id, workspaceID: workspaceID))
+        #expect(cleared.input == .object([:]) && cleared.result == nil && cleared.status == .completed && cleared.costCredits == 3)
+        #expect(try await store.job(id: running.id, workspaceID: workspaceID)?.input == ["still": "running"], "a running job keeps its input")
+        #expect(try await store.job(id: keyed.id, workspaceID: workspaceID)?.input != nil)
+        #expect(try await store.webhookAttempts(jobID: hooked.id, workspaceID: workspaceID) == [])
+        let after = try await fixture.balances(workspaceID)
+        #expect(after.cached == before.cached && after.ledger == after.cached, "no ledger entry is touched")
+        // The idempotency key is new again: the same key makes a new job.
+        let again = try await store.submit(try fixture.submission(workspaceID, idempotency: IdempotencyClaim(key: "order-9", fingerprint: "other")))
+        #expect(again.job.id != keyed.id)
+        #expect(try await store.prune(RetentionPolicy(), now: Date().addingTimeInterval(31 * RetentionPolicy.days)).jobsCleared == 0, "done once")
+    }
+}
