@@ -94,13 +94,16 @@ def test_admin_moves_plans_and_sets_enterprise_limits_and_credit_lines(data_dir,
     huge = update(data_dir, "--id", created["workspace_id"], "--plan", "enterprise", "--rate", "10", "--burst", str(2**63 - 1))
     assert huge.returncode != 0 and "1 to 1000000000" in huge.stderr, huge.stderr
     done = update(data_dir, "--id", created["workspace_id"], "--plan", "enterprise", "--rate", "300", "--burst", "600", "--credit-line", "5",
-                  "--concurrency", "40")
+                  "--concurrency", "40", "--max-keys", "2")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"workspace_id": created["workspace_id"], "plan": "enterprise", "rate_limit_per_second": 300,
-                                       "burst": 600, "credit_line": 5, "concurrency": 40}
+                                       "burst": 600, "credit_line": 5, "concurrency": 40, "max_keys": 2}
     me = client.request("GET", "/v1/me").json()
     assert me["plan"]["name"] == "enterprise" and me["plan"]["rate_limit_per_second"] == 300 and me["plan"]["credit_line"] == 5
-    assert me["plan"]["concurrency"] == 40
+    assert me["plan"]["concurrency"] == 40 and me["plan"]["max_keys"] == 2
+    # The workspace's own key cap: its first key and one more, then 409.
+    assert client.request("POST", "/v1/me/keys", json={"name": "second"}).status_code == 201
+    assert client.request("POST", "/v1/me/keys", json={"name": "third"}).status_code == 409
     # The server reads a key's limits again within 10 s of a change made by another process.
     deadline = time.monotonic() + 30
     while client.request("GET", "/v1/me").headers["RateLimit-Limit"] != "600":

@@ -455,9 +455,10 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @Option(name: .customLong("credit-line"), help: "How far below zero available credits may go (enterprise; 0 removes it).")
         var creditLine: Int?
         @Option(help: "Jobs of the workspace running at once (enterprise; Free has 2, Pro 25).") var concurrency: Int?
+        @Option(name: .customLong("max-keys"), help: "Live API keys the workspace may hold (enterprise; Free has 5, Pro 50).") var maxKeys: Int?
 
         func run() async throws {
-            var change = WorkspaceChange(creditLine: creditLine, concurrency: concurrency)
+            var change = WorkspaceChange(creditLine: creditLine, concurrency: concurrency, maxKeys: maxKeys)
             if let plan {
                 guard let named = Plan.named(plan) else { throw ValidationError("Unknown plan \(plan); use free, pro or enterprise.") }
                 change.plan = named
@@ -467,8 +468,9 @@ struct WorkspaceCommand: AsyncParsableCommand {
             case (nil, nil): break
             default: throw ValidationError("--rate and --burst go together.")
             }
-            guard change.plan != nil || change.rateLimit != nil || change.creditLine != nil || change.concurrency != nil else {
-                throw ValidationError("Nothing to change: give --plan, --rate and --burst, --credit-line or --concurrency.")
+            guard change.plan != nil || change.rateLimit != nil || change.creditLine != nil || change.concurrency != nil || change.maxKeys != nil
+            else {
+                throw ValidationError("Nothing to change: give --plan, --rate and --burst, --credit-line, --concurrency or --max-keys.")
             }
             let workspace: Workspace
             do {
@@ -481,6 +483,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
                     "workspace_id": .string(workspace.id), "plan": .string(workspace.plan.name),
                     "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)), "burst": .integer(Int64(workspace.rateLimit.burst)),
                     "credit_line": .integer(Int64(workspace.creditLine)), "concurrency": .integer(Int64(workspace.concurrency)),
+                    "max_keys": .integer(Int64(workspace.maxKeys)),
                 ]).serializedString
             )
         }

@@ -121,6 +121,12 @@ struct NumberBoundsTests {
         #expect(throws: SeekError.self) { try enterprise.applying(WorkspaceChange(rateLimit: RateLimit(perSecond: 10, burst: Int.max))) }
         #expect(throws: SeekError.self) { try enterprise.applying(WorkspaceChange(rateLimit: RateLimit(perSecond: 1 << 62, burst: 10))) }
         #expect(throws: SeekError.self) { try enterprise.applying(WorkspaceChange(creditLine: Int.max)) }
+        #expect(throws: SeekError.self) { try enterprise.applying(WorkspaceChange(maxKeys: 0)) }
+        #expect(try enterprise.applying(WorkspaceChange(maxKeys: 3)).maxKeys == 3)
+        #expect(enterprise.maxKeys == Plan.enterprise.maxKeys, "the plan's cap until one is set")
+        var pro = enterprise
+        pro.plan = .pro
+        #expect(throws: SeekError.self) { try pro.applying(WorkspaceChange(maxKeys: 3)) }
         #expect(try enterprise.applying(WorkspaceChange(rateLimit: RateLimit(perSecond: 1_000_000, burst: 1_000_000))).rateLimit.burst == 1_000_000)
         // A limit written before the bounds existed is clamped, not trapped on.
         var bucket = TokenBucket(limit: RateLimit(perSecond: Int.max, burst: Int.max), now: 0)

@@ -18,6 +18,8 @@ public struct Plan: Sendable, Equatable {
     public static let concurrencyBounds = 1...10_000
     /// The live API keys a workspace may hold: without a cap, many keys would multiply its per-key rate.
     public var maxKeys: Int
+    /// What a workspace's own key cap may be.
+    public static let maxKeysBounds = 1...10_000
     /// All of a workspace's keys together get this many times one key's rate and burst.
     public static let workspaceRateMultiplier = 2
 

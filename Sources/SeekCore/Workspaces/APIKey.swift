@@ -43,12 +43,12 @@ public struct APIKeyRecord: Sendable, Equatable {
         )
     }
 
-    /// A workspace holds at most its plan's `maxKeys` live keys (409 past it).
-    public static func checkCreatable(liveKeys: Int, plan: Plan) throws(SeekError) {
-        guard liveKeys < plan.maxKeys else {
+    /// A workspace holds at most `Workspace.maxKeys` live keys (409 past it).
+    public static func checkCreatable(liveKeys: Int, in workspace: Workspace) throws(SeekError) {
+        guard liveKeys < workspace.maxKeys else {
             throw SeekError(
                 .conflict,
-                "A workspace on the \(plan.name) plan holds at most \(plan.maxKeys) API keys: revoke one before creating another."
+                "A workspace on the \(workspace.plan.name) plan holds at most \(workspace.maxKeys) API keys: revoke one before creating another."
             )
         }
     }

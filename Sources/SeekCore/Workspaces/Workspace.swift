@@ -12,6 +12,8 @@ public struct Workspace: Sendable, Equatable {
     public var creditLine: Int
     /// Jobs running at once, set per workspace on a plan that allows it; otherwise the plan's.
     public var customConcurrency: Int?
+    /// Live API keys at most, set per workspace on a plan that allows it; otherwise the plan's.
+    public var customMaxKeys: Int?
     public var createdAt: Date
 
     public init(
@@ -22,6 +24,7 @@ public struct Workspace: Sendable, Equatable {
         customRateLimit: RateLimit?,
         creditLine: Int,
         customConcurrency: Int? = nil,
+        customMaxKeys: Int? = nil,
         createdAt: Date
     ) {
         self.id = id
@@ -31,6 +34,7 @@ public struct Workspace: Sendable, Equatable {
         self.customRateLimit = customRateLimit
         self.creditLine = creditLine
         self.customConcurrency = customConcurrency
+        self.customMaxKeys = customMaxKeys
         self.createdAt = createdAt
     }
 
@@ -39,6 +43,9 @@ public struct Workspace: Sendable, Equatable {
 
     /// How many of the workspace's jobs may run at once; more wait `queued`.
     public var concurrency: Int { plan.concurrency(custom: customConcurrency) }
+
+    /// How many live API keys the workspace may hold.
+    public var maxKeys: Int { plan.allowsCustomRateLimit ? customMaxKeys ?? plan.maxKeys : plan.maxKeys }
 
     /// The workspace after `change`, refused where its plan does not allow it. A plan without an allowance
     /// drops what the allowance gave, so limits and credit lines always match the plan.
@@ -75,9 +82,19 @@ public struct Workspace: Sendable, Equatable {
             }
             workspace.customConcurrency = concurrency
         }
+        if let maxKeys = change.maxKeys {
+            guard workspace.plan.allowsCustomRateLimit else {
+                throw SeekError(.badRequest, "The \(workspace.plan.name) plan has a fixed key cap; only enterprise takes --max-keys.")
+            }
+            guard Plan.maxKeysBounds.contains(maxKeys) else {
+                throw SeekError(.badRequest, "--max-keys is \(Plan.maxKeysBounds.lowerBound) to \(Plan.maxKeysBounds.upperBound).")
+            }
+            workspace.customMaxKeys = maxKeys
+        }
         if !workspace.plan.allowsCustomRateLimit {
             workspace.customRateLimit = nil
             workspace.customConcurrency = nil
+            workspace.customMaxKeys = nil
         }
         if !workspace.plan.allowsCreditLine { workspace.creditLine = 0 }
         return workspace
@@ -104,12 +121,14 @@ public struct WorkspaceChange: Sendable {
     public var rateLimit: RateLimit?
     public var creditLine: Int?
     public var concurrency: Int?
+    public var maxKeys: Int?
 
-    public init(plan: Plan? = nil, rateLimit: RateLimit? = nil, creditLine: Int? = nil, concurrency: Int? = nil) {
+    public init(plan: Plan? = nil, rateLimit: RateLimit? = nil, creditLine: Int? = nil, concurrency: Int? = nil, maxKeys: Int? = nil) {
         self.plan = plan
         self.rateLimit = rateLimit
         self.creditLine = creditLine
         self.concurrency = concurrency
+        self.maxKeys = maxKeys
     }
 }
 

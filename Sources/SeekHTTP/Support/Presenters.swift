@@ -163,6 +163,7 @@ struct Presenter {
             "name": .string(workspace.plan.name), "rate_limit_per_second": .integer(Int64(workspace.rateLimit.perSecond)),
             "burst": .integer(Int64(workspace.rateLimit.burst)), "monthly_credits": .integer(Int64(workspace.plan.monthlyGrant)),
             "credit_line": .integer(Int64(workspace.creditLine)), "concurrency": .integer(Int64(workspace.concurrency)),
+            "max_keys": .integer(Int64(workspace.maxKeys)),
         ]
     }
 

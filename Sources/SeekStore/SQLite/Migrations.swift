@@ -286,6 +286,10 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v10-key-caps") { db in
+            // An enterprise workspace's own cap on live API keys; null: its plan's.
+            try db.execute(sql: "ALTER TABLE workspaces ADD COLUMN max_keys INTEGER")
+        }
         return migrator
     }
 }

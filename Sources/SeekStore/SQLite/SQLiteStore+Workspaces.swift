@@ -61,6 +61,7 @@ extension SQLiteStore: WorkspaceStore {
             customRateLimit: customRateLimit(row),
             creditLine: row["credit_line"],
             customConcurrency: row["concurrency"],
+            customMaxKeys: row["max_keys"],
             createdAt: row.date("created_at") ?? Date()
         )
     }
@@ -75,10 +76,10 @@ extension SQLiteStore: WorkspaceStore {
             guard let current = try Self.fetchWorkspace(id: id, in: db) else { throw SeekError.notFound("Workspace \(id)") }
             let workspace = try current.applying(change)
             try db.execute(
-                sql: "UPDATE workspaces SET plan = ?, rate_per_second = ?, burst = ?, credit_line = ?, concurrency = ? WHERE id = ?",
+                sql: "UPDATE workspaces SET plan = ?, rate_per_second = ?, burst = ?, credit_line = ?, concurrency = ?, max_keys = ? WHERE id = ?",
                 arguments: [
                     workspace.plan.name, workspace.customRateLimit?.perSecond, workspace.customRateLimit?.burst, workspace.creditLine,
-                    workspace.customConcurrency, id,
+                    workspace.customConcurrency, workspace.customMaxKeys, id,
                 ]
             )
             try Self.moveCredentialsEpoch(in: db)
@@ -163,7 +164,7 @@ extension SQLiteStore: WorkspaceStore {
                 sql: "SELECT COUNT(*) FROM api_keys WHERE workspace_id = ? AND revoked_at IS NULL",
                 arguments: [workspaceID]
             )
-            try APIKeyRecord.checkCreatable(liveKeys: live ?? 0, plan: workspace.plan)
+            try APIKeyRecord.checkCreatable(liveKeys: live ?? 0, in: workspace)
             try Self.insertKey(record, key: key, in: db)
         }
         return (record, key)
