@@ -74,22 +74,22 @@ public struct Workspace: Sendable, Equatable {
             workspace.creditLine = line
         }
         if let concurrency = change.concurrency {
-            guard workspace.plan.allowsCustomRateLimit else {
-                throw SeekError(.badRequest, "The \(workspace.plan.name) plan has a fixed concurrency; only enterprise takes --concurrency.")
-            }
-            guard Plan.concurrencyBounds.contains(concurrency) else {
-                throw SeekError(.badRequest, "--concurrency is \(Plan.concurrencyBounds.lowerBound) to \(Plan.concurrencyBounds.upperBound).")
-            }
-            workspace.customConcurrency = concurrency
+            workspace.customConcurrency = try Self.ownLimit(
+                concurrency,
+                flag: "--concurrency",
+                what: "concurrency",
+                bounds: Plan.concurrencyBounds,
+                plan: workspace.plan
+            )
         }
         if let maxKeys = change.maxKeys {
-            guard workspace.plan.allowsCustomRateLimit else {
-                throw SeekError(.badRequest, "The \(workspace.plan.name) plan has a fixed key cap; only enterprise takes --max-keys.")
-            }
-            guard Plan.maxKeysBounds.contains(maxKeys) else {
-                throw SeekError(.badRequest, "--max-keys is \(Plan.maxKeysBounds.lowerBound) to \(Plan.maxKeysBounds.upperBound).")
-            }
-            workspace.customMaxKeys = maxKeys
+            workspace.customMaxKeys = try Self.ownLimit(
+                maxKeys,
+                flag: "--max-keys",
+                what: "key cap",
+                bounds: Plan.maxKeysBounds,
+                plan: workspace.plan
+            )
         }
         if !workspace.plan.allowsCustomRateLimit {
             workspace.customRateLimit = nil
@@ -98,6 +98,15 @@ public struct Workspace: Sendable, Equatable {
         }
         if !workspace.plan.allowsCreditLine { workspace.creditLine = 0 }
         return workspace
+    }
+
+    /// A limit the workspace sets for itself: only where its plan allows limits of its own, and within `bounds`.
+    private static func ownLimit(_ value: Int, flag: String, what: String, bounds: ClosedRange<Int>, plan: Plan) throws(SeekError) -> Int {
+        guard plan.allowsCustomRateLimit else {
+            throw SeekError(.badRequest, "The \(plan.name) plan has a fixed \(what); only enterprise takes \(flag).")
+        }
+        guard bounds.contains(value) else { throw SeekError(.badRequest, "\(flag) is \(bounds.lowerBound) to \(bounds.upperBound).") }
+        return value
     }
 }
 
