@@ -29,10 +29,13 @@ public struct SeekRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The client as rate limits count it: an IPv4 address, or an IPv6 address's /64, which one host may
     /// hold whole and walk through address by address.
-    var clientNetwork: String {
-        guard case let .v6(address)? = remoteAddress else { return clientAddress }
+    var clientNetwork: String { Self.network(of: remoteAddress) }
+
+    static func network(of remoteAddress: SocketAddress?) -> String {
+        guard case let .v6(address)? = remoteAddress else { return remoteAddress?.ipAddress ?? "unknown" }
         let bytes = withUnsafeBytes(of: address.address.sin6_addr) { Array($0.prefix(8)) }
-        if bytes.starts(with: [0, 0, 0, 0, 0, 0, 0, 0]) { return clientAddress }  // ::1, and IPv4 mapped into IPv6
+        // ::1, and IPv4 mapped into IPv6, are one host each.
+        if bytes.allSatisfy({ $0 == 0 }) { return remoteAddress?.ipAddress ?? "unknown" }
         return stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
             + "::/64"
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import SeekCore
 import SeekStore
 import Synchronization
@@ -203,5 +204,19 @@ struct RateLimiterMemoryTests {
         clock.advance(5)
         _ = limiter.take("fast-2", limit: RateLimit(perSecond: 100, burst: 20))
         #expect(limiter.count < 10, "full buckets are dropped once they are full again")
+    }
+}
+
+@Suite("Clients as rate limits count them")
+struct ClientNetworkTests {
+    @Test func anIPv6HostIsItsSlash64AndAnIPv4HostItsAddress() throws {
+        let one = try SocketAddress(ipAddress: "2001:db8:1234:5678::1", port: 443)
+        let other = try SocketAddress(ipAddress: "2001:db8:1234:5678:ffff:eeee:dddd:cccc", port: 80)
+        #expect(SeekRequestContext.network(of: one) == "2001:db8:1234:5678::/64")
+        #expect(SeekRequestContext.network(of: one) == SeekRequestContext.network(of: other), "one /64, one bucket")
+        #expect(SeekRequestContext.network(of: try SocketAddress(ipAddress: "2001:db8:1234:5679::1", port: 1)) != SeekRequestContext.network(of: one))
+        #expect(SeekRequestContext.network(of: try SocketAddress(ipAddress: "203.0.113.7", port: 1)) == "203.0.113.7")
+        #expect(SeekRequestContext.network(of: try SocketAddress(ipAddress: "::1", port: 1)) == "::1")
+        #expect(SeekRequestContext.network(of: nil) == "unknown")
     }
 }
