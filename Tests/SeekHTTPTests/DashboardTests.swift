@@ -48,7 +48,7 @@ struct Browser {
         headers extra: HTTPFields = [:]
     ) async throws -> Page {
         var headers = extra
-        if let cookie { headers[.cookie] = "\(DashboardSessionsName.cookie)=\(cookie)" }
+        if let cookie { headers[.cookie] = "\(DashboardSessions.cookieName)=\(cookie)" }
         var body: ByteBuffer?
         if let form {
             headers[.contentType] = "application/x-www-form-urlencoded"
@@ -60,7 +60,7 @@ struct Browser {
         let page = try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
             Page(status: Int(response.status.code), headers: response.headers, html: String(buffer: response.body))
         }
-        if let setCookie = page.headers[.setCookie], let value = Page.capture("\(DashboardSessionsName.cookie)=([^;]*)", in: setCookie) {
+        if let setCookie = page.headers[.setCookie], let value = Page.capture("\(DashboardSessions.cookieName)=([^;]*)", in: setCookie) {
             cookie = value.isEmpty ? nil : value
         }
         return page
@@ -73,10 +73,6 @@ struct Browser {
         #expect(welcome.status == 200, "\(welcome.html)")
         return try #require(Page.capture(#"(sk_live_[0-9A-Za-z]+)"#, in: welcome.html))
     }
-}
-
-enum DashboardSessionsName {
-    static let cookie = "__Host-seek_session"
 }
 
 @Suite("The dashboard's accounts and their safety")

@@ -426,31 +426,43 @@ struct DashboardController: Sendable {
 
     private func setListed(_ request: Request, _ context: SeekRequestContext, action: String) async throws -> Response {
         let id = try Self.segment(context, "worker_id")
-        _ = try await checkedForm(request, context)
-        let answer = try await api.call(.post, "/v1/workers/\(id)/\(action)", body: nil, context: context)
-        if answer.status == .notFound { throw SeekError.notFound("Worker \(id)") }
-        guard answer.succeeded else { return try await myWorkersPage(context, extra: ["error": answer.errorMessage], status: answer.status) }
-        return DashboardViews.seeOther("/dashboard/workers")
+        return try await myWorkersForm(request, context, .post, "/v1/workers/\(id)/\(action)", missing: "Worker \(id)") { _ in
+            DashboardViews.seeOther("/dashboard/workers")
+        }
     }
 
     /// Shows a new runner token once, like a new API key.
     @Sendable func createRunnerToken(request: Request, context: SeekRequestContext) async throws -> Response {
         let id = try Self.segment(context, "worker_id")
-        _ = try await checkedForm(request, context)
-        let answer = try await api.call(.post, "/v1/workers/\(id)/runner-tokens", body: nil, context: context)
-        if answer.status == .notFound { throw SeekError.notFound("Worker \(id)") }
-        guard answer.succeeded else { return try await myWorkersPage(context, extra: ["error": answer.errorMessage], status: answer.status) }
-        return try await myWorkersPage(context, extra: ["runnerToken": answer.body.mustache])
+        return try await myWorkersForm(request, context, .post, "/v1/workers/\(id)/runner-tokens", missing: "Worker \(id)") { answer in
+            try await myWorkersPage(context, extra: ["runnerToken": answer.body.mustache])
+        }
     }
 
     @Sendable func revokeRunnerToken(request: Request, context: SeekRequestContext) async throws -> Response {
         let id = try Self.segment(context, "worker_id")
         let token = try Self.segment(context, "token_id")
+        let path = "/v1/workers/\(id)/runner-tokens/\(token)"
+        return try await myWorkersForm(request, context, .delete, path, missing: "Runner token \(token)") { _ in
+            DashboardViews.seeOther("/dashboard/workers")
+        }
+    }
+
+    /// A My workers button: the form checked, the API called; its 404 is the page's, its other errors are shown
+    /// on My workers, and a success goes to `then`.
+    private func myWorkersForm(
+        _ request: Request,
+        _ context: SeekRequestContext,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        missing: String,
+        then: (InternalAPI.Answer) async throws -> Response
+    ) async throws -> Response {
         _ = try await checkedForm(request, context)
-        let answer = try await api.call(.delete, "/v1/workers/\(id)/runner-tokens/\(token)", body: nil, context: context)
-        if answer.status == .notFound { throw SeekError.notFound("Runner token \(token)") }
+        let answer = try await api.call(method, path, body: nil, context: context)
+        if answer.status == .notFound { throw SeekError.notFound(missing) }
         guard answer.succeeded else { return try await myWorkersPage(context, extra: ["error": answer.errorMessage], status: answer.status) }
-        return DashboardViews.seeOther("/dashboard/workers")
+        return try await then(answer)
     }
 
     // MARK: Billing
