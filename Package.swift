@@ -5,7 +5,9 @@ let package = Package(
     name: "seek",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "seek", targets: ["seek"])
+        .executable(name: "seek", targets: ["seek"]),
+        // The JSON parser and schema validator, for the fuzz harnesses in fuzz/ (and any Swift program).
+        .library(name: "SeekCore", targets: ["SeekCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -82,6 +84,7 @@ let package = Package(
         .target(
             name: "SeekFetching",
             dependencies: [
+                "CAres",
                 "SeekCore", "SeekWorkers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -219,3 +219,60 @@ def receivers():
     yield _make
     for receiver in made:
         receiver.close()
+
+
+class FixtureDNS:
+    """A UDP DNS server on 127.0.0.1 answering from `zones` (name → [("A", "192.0.2.1"), ("MX", 10, host)…],
+    TTL 60 s); a name absent there is NXDOMAIN, one in `servfail` SERVFAIL, and a question about a name
+    ending in one of `silent` is read and never answered. It records every question it gets."""
+
+    def __init__(self, zones, servfail=(), silent=()):
+        import threading
+
+        self.zones, self.servfail, self.silent = zones, set(servfail), tuple(silent)
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.questions = []
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        from dnslib import AAAA, MX, QTYPE, RCODE, RR, TXT, A, DNSRecord
+
+        rdata = {"A": lambda r: A(r[1]), "AAAA": lambda r: AAAA(r[1]), "MX": lambda r: MX(r[2], r[1]), "TXT": lambda r: TXT(r[1])}
+        while True:
+            try:
+                data, peer = self.socket.recvfrom(4096)
+            except OSError:
+                return
+            request = DNSRecord.parse(data)
+            name, qtype = str(request.q.qname).rstrip(".").lower(), QTYPE[request.q.qtype]
+            with self.changed:
+                self.questions.append((name, qtype))
+                self.changed.notify_all()
+            if self.silent and name.endswith(self.silent):
+                continue
+            reply = request.reply()
+            if name in self.servfail:
+                reply.header.rcode = RCODE.SERVFAIL
+            elif name not in self.zones:
+                reply.header.rcode = RCODE.NXDOMAIN
+            else:
+                for record in self.zones[name]:
+                    if record[0] == qtype:
+                        reply.add_answer(RR(name, getattr(QTYPE, qtype), rdata=rdata[qtype](record), ttl=60))
+            self.socket.sendto(reply.pack(), peer)
+
+    def wait_until(self, predicate, limit: float = 60):
+        """Waits, on the server's own notifications, until `predicate(questions)` holds."""
+        deadline = time.monotonic() + limit
+        with self.changed:
+            while not predicate(self.questions):
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, f"DNS condition not met; {len(self.questions)} questions so far"
+                self.changed.wait(remaining)
+
+    def close(self):
+        self.socket.close()

@@ -6,10 +6,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from dnslib import AAAA, MX, QTYPE, RCODE, RR, A, DNSRecord, TXT
 from email_validator import EmailNotValidError, validate_email
 
-from conftest import Client, admin, balance_matches_ledger, free_port
+from conftest import Client, FixtureDNS, admin, balance_matches_ledger, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,52 +28,9 @@ ZONES = {
 SERVFAIL = {"broken.example.org"}
 
 
-class FixtureDNS:
-    """A UDP DNS server on 127.0.0.1 answering from ZONES; counts the questions it gets."""
-
-    def __init__(self):
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(("127.0.0.1", 0))
-        self.port = self.socket.getsockname()[1]
-        self.questions = []
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self):
-        while True:
-            try:
-                data, peer = self.socket.recvfrom(4096)
-            except OSError:
-                return
-            request = DNSRecord.parse(data)
-            name, qtype = str(request.q.qname).rstrip(".").lower(), QTYPE[request.q.qtype]
-            self.questions.append((name, qtype))
-            reply = request.reply()
-            if name in SERVFAIL:
-                reply.header.rcode = RCODE.SERVFAIL
-            elif name not in ZONES:
-                reply.header.rcode = RCODE.NXDOMAIN
-            else:
-                for record in ZONES[name]:
-                    if record[0] != qtype:
-                        continue
-                    if qtype == "MX":
-                        reply.add_answer(RR(name, QTYPE.MX, rdata=MX(record[2], record[1]), ttl=60))
-                    elif qtype == "A":
-                        reply.add_answer(RR(name, QTYPE.A, rdata=A(record[1]), ttl=60))
-                    elif qtype == "AAAA":
-                        reply.add_answer(RR(name, QTYPE.AAAA, rdata=AAAA(record[1]), ttl=60))
-                    elif qtype == "TXT":
-                        reply.add_answer(RR(name, QTYPE.TXT, rdata=TXT(record[1]), ttl=60))
-            self.socket.sendto(reply.pack(), peer)
-
-    def close(self):
-        self.socket.close()
-
-
 @pytest.fixture
 def dns():
-    server = FixtureDNS()
+    server = FixtureDNS(ZONES, servfail=SERVFAIL)
     yield server
     server.close()
 

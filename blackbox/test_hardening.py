@@ -54,3 +54,44 @@ def test_prefer_wait_has_a_cap_past_which_nothing_is_accepted(data_dir, start):
     first.join(timeout=30)
     assert held["answer"].status_code == 200
     assert client.submit("echo", {"n": 4}, headers={"Prefer": "wait=5"}).status_code == 200, "the slot is free again"
+
+
+def test_a_name_server_that_never_answers_holds_up_no_other_delivery(data_dir, start, receivers):
+    """Webhook hosts under stall.test are asked of a name server that never answers; hooks.test is answered.
+    While 40 submits wait on the silent names, a job whose webhook goes to hooks.test is delivered at once,
+    and its answer is kept for its TTL: a second delivery asks DNS nothing."""
+    import threading
+
+    from conftest import FixtureDNS
+
+    dns = FixtureDNS({"hooks.test": [("A", "127.0.0.1")]}, silent=(".stall.test",))
+    receiver = receivers()
+    port = receiver.server.server_address[1]
+    created = admin(data_dir, "workspace", "create", "--name", "dns", "--plan", "pro", "--credits", "1000")
+    server = start("--allow-private-host", f"hooks.test:{port}", env={"SEEK_DNS_SERVER": f"127.0.0.1:{dns.port}"})
+    client = Client(server, created["api_key"])
+    try:
+        answers = []
+        stalled = [
+            threading.Thread(target=lambda i=i: answers.append(client.submit("echo", {"webhook": f"http://h{i}.stall.test/hook"})))
+            for i in range(40)
+        ]
+        for thread in stalled:
+            thread.start()
+        dns.wait_until(lambda questions: len({name for name, _ in questions if name.endswith(".stall.test")}) >= 40)
+
+        first = client.submit("echo", {"webhook": f"http://hooks.test:{port}/hook"}).json()["job_uuid"]
+        receiver.wait_until(lambda requests: len(requests) == 1, limit=20)
+        assert not all(not thread.is_alive() for thread in stalled), "delivered while the silent lookups were still waiting"
+        assert client.wait_webhook(first)["webhook"]["attempts"] == 1
+
+        second = client.submit("echo", {"webhook": f"http://hooks.test:{port}/hook"}).json()["job_uuid"]
+        client.wait_webhook(second)
+        assert dns.questions.count(("hooks.test", "A")) == 1, "the second delivery used the cached answer"
+
+        for thread in stalled:
+            thread.join(timeout=60)
+        # A name that cannot be resolved now is accepted (every attempt checks again before it connects).
+        assert len(answers) == 40 and all(answer.status_code == 202 for answer in answers)
+    finally:
+        dns.close()

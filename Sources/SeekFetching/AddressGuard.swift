@@ -29,7 +29,7 @@ public struct AddressGuard: Sendable {
     /// `host:port` pairs (lowercased, as the URL spells the host) reached even when private.
     public let trustedHosts: Set<String>
 
-    public init(resolver: any HostResolver = SystemHostResolver(), allowPrivateTargets: Bool, trustedHosts: Set<String> = []) {
+    public init(resolver: any HostResolver = CAresResolver.shared, allowPrivateTargets: Bool, trustedHosts: Set<String> = []) {
         self.resolver = resolver
         self.allowPrivateTargets = allowPrivateTargets
         self.trustedHosts = Set(trustedHosts.map { $0.lowercased() })

@@ -158,38 +158,39 @@ public final class WebFetcher: RemoteFetcher {
         } catch {
             throw Self.refusal(error)
         }
-        let client = clients.client(for: pinned)
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
         request.headers.add(name: "Accept", value: accept)
         let prepared = request
         let timeout = configuration.timeout
-        return try await gates.run(host: pinned.host.lowercased()) {
-            let response: HTTPClientResponse
-            do {
-                response = try await client.execute(prepared, timeout: .nanoseconds(timeout.nanoseconds))
-            } catch {
-                return .retry("did not answer (\(Self.reason(error)))", after: nil)
-            }
-            let status = Int(response.status.code)
-            switch status {
-            case 200..<300:
+        return try await gates.run(host: pinned.host.lowercased()) { [clients] in
+            try await clients.withClient(for: pinned) { client in
+                let response: HTTPClientResponse
                 do {
-                    let body = try await response.body.collect(upTo: maxBytes)
-                    return .done(.body(contentType: response.headers.first(name: "Content-Type") ?? "", bytes: Array(body.readableBytesView)))
-                } catch is NIOTooManyBytesError {
-                    throw WorkerFailure(code: "input_too_large", message: "\(pinned.host) sent more than \(maxBytes) bytes.")
+                    response = try await client.execute(prepared, timeout: .nanoseconds(timeout.nanoseconds))
                 } catch {
-                    return .retry("broke off its answer (\(Self.reason(error)))", after: nil)
+                    return .retry("did not answer (\(Self.reason(error)))", after: nil)
                 }
-            case 301, 302, 303, 307, 308:
-                guard let location = response.headers.first(name: "Location") else { return .done(.status(status)) }
-                return .done(.redirect(location))
-            case 429, 500, 502, 503, 504:
-                let after = response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
-                return .retry("answered HTTP \(status)", after: after)
-            default:
-                return .done(.status(status))
+                let status = Int(response.status.code)
+                switch status {
+                case 200..<300:
+                    do {
+                        let body = try await response.body.collect(upTo: maxBytes)
+                        return .done(.body(contentType: response.headers.first(name: "Content-Type") ?? "", bytes: Array(body.readableBytesView)))
+                    } catch is NIOTooManyBytesError {
+                        throw WorkerFailure(code: "input_too_large", message: "\(pinned.host) sent more than \(maxBytes) bytes.")
+                    } catch {
+                        return .retry("broke off its answer (\(Self.reason(error)))", after: nil)
+                    }
+                case 301, 302, 303, 307, 308:
+                    guard let location = response.headers.first(name: "Location") else { return .done(.status(status)) }
+                    return .done(.redirect(location))
+                case 429, 500, 502, 503, 504:
+                    let after = response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
+                    return .retry("answered HTTP \(status)", after: after)
+                default:
+                    return .done(.status(status))
+                }
             }
         }
     }

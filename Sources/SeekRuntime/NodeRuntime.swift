@@ -16,7 +16,7 @@ public struct RuntimeConfiguration: Sendable {
     /// How remote runners claim and hold jobs.
     public var remoteRunners = RunnerGateway.Configuration()
     /// How webhook hosts are looked up (a seam for tests that play a rebinding DNS server).
-    public var hostResolver: any HostResolver = SystemHostResolver()
+    public var hostResolver: any HostResolver = CAresResolver.shared
     /// How workers fetch from other hosts.
     public var fetching = FetchConfiguration()
     /// What the cleaner keeps of finished jobs, and for how long.
@@ -114,7 +114,7 @@ public struct NodeRuntime: Sendable {
             signals: queue.signals,
             claimant: configuration.nodeID,
             addressGuard: addressGuard,
-            transport: HTTPWebhookTransport(),
+            transport: HTTPWebhookTransport(maxClients: configuration.webhooks.concurrency),
             configuration: configuration.webhooks,
             observer: metrics.webhookObserver,
             logger: logger

@@ -70,3 +70,49 @@ struct JSONSchemaSuiteTests {
         #expect(failures.isEmpty, "\(failures.count) of \(cases) failed:\n\(failures.map(\.description).joined(separator: "\n"))")
     }
 }
+
+/// What fuzzing found (scripts/fuzz), kept as tests: every input under Tests/Fixtures/fuzz-findings runs through
+/// the same checks as its harness, and a schema whose work multiplies is stopped with a clear error.
+@Suite("Schema validation under hostile schemas")
+struct HostileSchemaTests {
+    static var findings: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz-findings")
+    }
+
+    @Test("every schema finding compiles or is refused, and the fast check and the full walk agree")
+    func schemaFindings() throws {
+        let directory = Self.findings.appendingPathComponent("schema")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(files.count >= 2)
+        for file in files {
+            let document = try JSONParser.parse(Array(try Data(contentsOf: directory.appendingPathComponent(file))))
+            let pair = try #require(document.arrayValue, "\(file)")
+            guard let schema = try? JSONSchema(pair[0]) else { continue }
+            let errors = schema.validate(pair[1])
+            #expect(errors.isEmpty == schema.isValid(pair[1]), "\(file): \(errors)")
+        }
+    }
+
+    @Test("oneOf branches that multiply through $ref stop at the work budget with a clear error")
+    func multiplyingBranches() throws {
+        var definitions: [String: JSONValue] = ["l40": true]
+        for level in 0..<40 {
+            let next: JSONValue = ["$ref": .string("#/$defs/l\(level + 1)")]
+            definitions["l\(level)"] = ["oneOf": [next, next]]
+        }
+        let schema = try JSONSchema(["$defs": .object(.init(uniqueKeysWithValues: definitions.sorted { $0.key < $1.key })), "$ref": "#/$defs/l0"])
+        #expect(!schema.isValid(["any": 1]))
+        let errors = schema.validate(["any": 1])
+        #expect(errors.contains { $0.message.contains("too much work") }, "\(errors)")
+    }
+
+    @Test("a large instance against a plain schema stays within its budget")
+    func largeInstanceIsValidated() throws {
+        let schema = try JSONSchema([
+            "type": "array", "items": ["$ref": "#/$defs/item"], "$defs": ["item": ["type": "object", "properties": ["n": ["type": "integer"]]]],
+        ])
+        let instance = JSONValue.array((0..<50_000).map { ["n": .integer(Int64($0))] })
+        #expect(schema.isValid(instance))
+        #expect(schema.validate(instance).isEmpty)
+    }
+}

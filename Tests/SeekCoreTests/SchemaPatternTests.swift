@@ -19,6 +19,14 @@ struct SchemaPatternTests {
         "aa", "aaa", "b", "AB", "12 34", "   ", "!!", "bbc", "aaad", "abcd", "ccccd",
     ]
 
+    @Test("repetition counts with a sign are not counts (a fuzzing find: `a{-1}` trapped)")
+    func signedCounts() throws {
+        for source in ["a{-1}", "a{+2}", "a{1,-1}", "a{-0}", "^x{ 2}$", "a{99999999999999999999}"] {
+            #expect(SimplePattern(source) == nil, "\(source) goes to ICU")
+            _ = try? JSONSchema(["pattern": .string(source)])
+        }
+    }
+
     @Test func agreesWithICUWhereBothApply() throws {
         var compared = 0
         for source in Self.patterns {

@@ -265,19 +265,3 @@ extension WebhookNextStep {
         return false
     }
 }
-
-@Suite("The system resolver")
-struct SystemHostResolverTests {
-    @Test("answers from the operating system: an address resolves to itself, localhost to loopback")
-    func resolves() async throws {
-        let resolver = SystemHostResolver(timeout: .seconds(5))
-        #expect(try await resolver.addresses(of: "127.0.0.1") == [.v4(0x7F00_0001)])
-        let local = try await resolver.addresses(of: "localhost")
-        #expect(!local.isEmpty && local.allSatisfy { !AddressPolicy.isPublic($0) })
-    }
-
-    @Test("a name that does not exist is an error, not an empty answer that could pass a check")
-    func unknownName() async {
-        await #expect(throws: (any Error).self) { try await SystemHostResolver().addresses(of: "no-such-host.invalid") }
-    }
-}

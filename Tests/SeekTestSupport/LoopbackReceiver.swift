@@ -54,11 +54,13 @@ public final class LoopbackReceiver: Sendable {
     public var requests: [Request] { state.withLock { $0.requests } }
 
     public func close() {
-        let sockets = state.withLock { state in
+        // Under the lock: a connection's thread closes its descriptor under it too, so a number the kernel has
+        // already handed to another socket (another test's, running in parallel) is never shut down here.
+        state.withLock { state in
             state.closed = true
-            return state.sockets
+            for socket in state.sockets { shutdown(socket, Int32(SHUT_RDWR)) }
         }
-        for socket in sockets + [listener] { shutdown(socket, Int32(SHUT_RDWR)) }
+        shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
     }
 
@@ -67,9 +69,13 @@ public final class LoopbackReceiver: Sendable {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
             let open = state.withLock { state -> Bool in
+                guard !state.closed else {
+                    Glibc.close(client)
+                    return false
+                }
                 state.connections += 1
                 state.sockets.append(client)
-                return !state.closed
+                return true
             }
             guard open else { return }
             Thread.detachNewThread { [self] in serve(client) }
@@ -79,7 +85,12 @@ public final class LoopbackReceiver: Sendable {
     /// HTTP/1.1 with keep-alive, just enough for webhook POSTs with a Content-Length.
     private func serve(_ client: Int32) {
         var buffer: [UInt8] = []
-        defer { Glibc.close(client) }
+        defer {
+            state.withLock { state in
+                state.sockets.removeAll { $0 == client }
+                Glibc.close(client)
+            }
+        }
         while true {
             guard let headEnd = readUntilHeadEnd(client, &buffer) else { return }
             let head = String(decoding: buffer[..<headEnd], as: UTF8.self)

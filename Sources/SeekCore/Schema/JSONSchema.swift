@@ -13,6 +13,10 @@ public struct JSONSchema: Sendable {
     static let maxReferences = 128
     /// Subschemas entered along one path, a bound on recursion however the schema and instance nest.
     static let maxDepth = 512
+    /// Subschema checks one validation may make: this many, plus `budgetPerValue` for each value of the instance.
+    /// Real schemas use a few per value; a schema whose branches multiply is stopped within a fraction of a second.
+    static let baseBudget = 250_000
+    static let budgetPerValue = 64
     /// The base URI of a root schema without `$id`.
     static let defaultBase = "https://seek.invalid/schema.json"
 
@@ -52,13 +56,13 @@ public struct JSONSchema: Sendable {
         // Most inputs pass: a first walk that stops at the first failure and keeps no pointers settles those;
         // only a failing input is walked again to say where and why.
         guard !isValid(instance) else { return [] }
-        var run = SchemaValidation(annotations: usesAnnotations, dynamicScope: usesDynamicScope)
+        var run = SchemaValidation(annotations: usesAnnotations, dynamicScope: usesDynamicScope, instance: instance)
         run.check(instance, node)
         return run.errors
     }
 
     public func isValid(_ instance: JSONValue) -> Bool {
-        var run = SchemaValidation(annotations: usesAnnotations, dynamicScope: usesDynamicScope)
+        var run = SchemaValidation(annotations: usesAnnotations, dynamicScope: usesDynamicScope, instance: instance)
         return run.passes(instance, node) != nil
     }
 }

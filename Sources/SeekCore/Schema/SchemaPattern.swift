@@ -151,13 +151,13 @@ struct SimplePattern: Sendable {
             guard let close = scalars.firstIndex(of: "}") else { return nil }
             let body = String(String.UnicodeScalarView(scalars[(scalars.startIndex + 1)..<close]))
             let parts = body.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let minimum = Int(parts[0]), minimum <= 63 else { return nil }
+            guard let minimum = count(parts[0]) else { return nil }
             if parts.count == 1 {
                 bounds = (minimum, minimum)
             } else if parts[1].isEmpty {
                 bounds = (minimum, nil)
             } else {
-                guard let maximum = Int(parts[1]), maximum >= minimum, maximum <= 63 else { return nil }
+                guard let maximum = count(parts[1]), maximum >= minimum else { return nil }
                 bounds = (minimum, maximum)
             }
             scalars = scalars[close...]
@@ -168,6 +168,14 @@ struct SimplePattern: Sendable {
         if scalars.first == "?" { scalars.removeFirst() }
         if let next = scalars.first, "*+?{".unicodeScalars.contains(next) { return nil }
         return bounds
+    }
+
+    /// A repetition count as ECMA-262 writes it: decimal digits only (`Int` would take `-1` and `+1`), at most 63.
+    private static func count(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int(text) else {
+            return nil
+        }
+        return value <= 63 ? value : nil
     }
 
     private static func escape(_ scalars: inout ArraySlice<Unicode.Scalar>) -> ScalarSet? {

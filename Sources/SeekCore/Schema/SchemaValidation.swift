@@ -42,10 +42,24 @@ struct SchemaValidation {
     private var depth = 0
     /// References followed since the walk last stepped into the instance.
     private var references = 0
+    /// Subschema checks left. Branching applicators (`oneOf` over `$ref`s that branch again) can make the work
+    /// exponential in the schema's size at one instance location; past the budget the instance fails.
+    private var budget: Int
+    private var exhausted = false
 
-    init(annotations: Bool, dynamicScope: Bool) {
+    init(annotations: Bool, dynamicScope: Bool, instance: JSONValue) {
         tracksAnnotations = annotations
         tracksDynamicScope = dynamicScope
+        budget = JSONSchema.baseBudget + JSONSchema.budgetPerValue * Self.valueCount(instance)
+    }
+
+    /// How many values `instance` holds, itself included.
+    private static func valueCount(_ instance: JSONValue) -> Int {
+        switch instance {
+        case let .array(elements): return elements.reduce(1) { $0 + valueCount($1) }
+        case let .object(members): return members.values.reduce(1) { $0 + valueCount($1) }
+        default: return 1
+        }
     }
 
     /// The annotations of `node` if `instance` passes it; nil, and nothing recorded, if it does not.
@@ -54,7 +68,7 @@ struct SchemaValidation {
         quiet = true
         failed = false
         let annotations = check(instance, node)
-        let passed = !failed
+        let passed = !failed && !exhausted
         (quiet, failed) = (wasQuiet, hadFailed)
         return passed ? annotations : nil
     }
@@ -67,6 +81,15 @@ struct SchemaValidation {
         }
         guard depth < JSONSchema.maxDepth else {
             fail("is nested too deeply to validate")
+            return Annotations()
+        }
+        guard !exhausted else { return Annotations() }
+        budget -= 1
+        guard budget >= 0 else {
+            exhausted = true
+            // Recorded even inside anyOf or not: no branch's outcome can be trusted once the walk stopped.
+            failed = true
+            record("takes too much work to validate against this schema")
             return Annotations()
         }
         depth += 1
@@ -114,15 +137,19 @@ struct SchemaValidation {
 
     // MARK: Walking
 
-    private var stopped: Bool { quiet && failed }
+    private var stopped: Bool { exhausted || (quiet && failed) }
 
     private mutating func fail(_ message: @autoclosure () -> String, at token: PathToken? = nil) {
         failed = true
         guard !quiet else { return }
+        record(message(), at: token)
+    }
+
+    private mutating func record(_ message: String, at token: PathToken? = nil) {
         var pointer = ""
         for step in path { pointer += "/" + step.rendered }
         if let token { pointer += "/" + token.rendered }
-        errors.append(.init(path: pointer, message: message()))
+        errors.append(.init(path: pointer, message: message))
     }
 
     /// Checks a member or element of the instance.
@@ -144,7 +171,7 @@ struct SchemaValidation {
         quiet = true
         failed = false
         child(value, token, node)
-        let passed = !failed
+        let passed = !failed && !exhausted
         (quiet, failed) = (wasQuiet, hadFailed)
         return passed
     }

@@ -139,5 +139,5 @@ public enum AddressPolicy {
 }
 
 extension String {
-    fileprivate var trimmingTrailingDot: String { hasSuffix(".") ? String(dropLast()) : self }
+    public var trimmingTrailingDot: String { hasSuffix(".") ? String(dropLast()) : self }
 }

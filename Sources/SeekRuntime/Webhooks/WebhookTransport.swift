@@ -21,14 +21,18 @@ public protocol WebhookTransport: Sendable {
 }
 
 /// The transport over AsyncHTTPClient. A client pins its host to the checked address with
-/// `dnsOverride` (TLS still verifies and sends SNI for the host name); `PinnedClients` keeps one per address.
+/// `dnsOverride` (TLS still verifies and sends SNI for the host name); `PinnedClients` keeps one per address,
+/// at most as many as the sender delivers at once.
 public final class HTTPWebhookTransport: WebhookTransport {
     /// How much of a response body is read before the connection is given up on; nobody reads it.
     private static let bodyLimit = 64 * 1024
 
-    private let clients = PinnedClients(connectTimeout: .seconds(10), readTimeout: .seconds(10), connectionsPerHost: 16)
+    private let clients: PinnedClients
 
-    public init() {}
+    /// `maxClients`: the sender's concurrency, so that every delivery in flight can keep its client.
+    public init(maxClients: Int = 64) {
+        clients = PinnedClients(connectTimeout: .seconds(10), readTimeout: .seconds(10), connectionsPerHost: 16, maxClients: maxClients)
+    }
 
     public func post(
         url: String,
@@ -43,14 +47,15 @@ public final class HTTPWebhookTransport: WebhookTransport {
         request.method = .POST
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let client = clients.client(for: pinned)
         let prepared = request
         do {
-            return try await withDeadline(timeout) {
-                let response = try await client.execute(prepared, timeout: TimeAmount.nanoseconds(timeout.nanoseconds))
-                // Read (a bounded part of) the body so the connection can serve the next delivery.
-                _ = try? await response.body.collect(upTo: Self.bodyLimit)
-                return .answered(statusCode: Int(response.status.code))
+            return try await withDeadline(timeout) { [clients] in
+                try await clients.withClient(for: pinned) { client in
+                    let response = try await client.execute(prepared, timeout: TimeAmount.nanoseconds(timeout.nanoseconds))
+                    // Read (a bounded part of) the body so the connection can serve the next delivery.
+                    _ = try? await response.body.collect(upTo: Self.bodyLimit)
+                    return .answered(statusCode: Int(response.status.code))
+                }
             }
         } catch is DeadlineExceeded {
             return .notAnswered("no response within \(timeout.readable)")
