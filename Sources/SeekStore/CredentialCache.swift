@@ -11,6 +11,8 @@ public final class CredentialCache<Identity: Sendable>: Sendable {
         /// Moves whenever the cache is cleared, so that a lookup that read before the clear does not put
         /// what it read back.
         var generation: UInt64 = 0
+        /// Lookups that went to storage.
+        var reads = 0
 
         mutating func forgetAll() {
             entries.removeAll()
@@ -43,8 +45,12 @@ public final class CredentialCache<Identity: Sendable>: Sendable {
     public func identity(forHash hash: String) async throws -> Identity? {
         if try await epoch.moved() { forgetAll() }
         let now = now()
-        let (cached, generation) = state.withLock { state in (state.entries[hash], state.generation) }
-        if let cached, now - cached.readAt < lifetime { return cached.identity }
+        let (cached, generation) = state.withLock { state in
+            let entry = state.entries[hash].flatMap { now - $0.readAt < lifetime ? $0 : nil }
+            if entry == nil { state.reads += 1 }
+            return (entry, state.generation)
+        }
+        if let cached { return cached.identity }
         let identity = try await read(hash)
         // Unknown secrets are not cached: one another process creates must work at once.
         state.withLock { state in
@@ -54,19 +60,24 @@ public final class CredentialCache<Identity: Sendable>: Sendable {
         return identity
     }
 
+    /// How many lookups went to storage.
+    public var storageReads: Int { state.withLock { $0.reads } }
+
     /// After a revocation has committed: a lookup that read the secret before it cannot put it back.
     public func forgetAll() {
         state.withLock { $0.forgetAll() }
     }
 }
 
-/// API keys, cached.
+/// API keys, cached, with a filter that knows which hashes are certainly not keys.
 public final class APIKeyResolver: Sendable {
     private let store: any WorkspaceStore
     private let cache: CredentialCache<APIKeyIdentity>
+    private let filter: KeyHashFilter
 
     public init(store: any WorkspaceStore, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.store = store
+        filter = KeyHashFilter(store: store, now: now)
         cache = CredentialCache(store: store, now: now) { hash in try await store.identity(forKeyHash: hash) }
     }
 
@@ -74,6 +85,14 @@ public final class APIKeyResolver: Sendable {
     public func identity(forKey key: String) async throws -> APIKeyIdentity? {
         try await cache.identity(forHash: Secrets.hashAPIKey(key))
     }
+
+    /// Whether `key` may be a key, without reading it from storage: false means it certainly is not one.
+    public func mightExist(_ key: String) async -> Bool {
+        await filter.mightContain(Secrets.hashAPIKey(key))
+    }
+
+    /// How many lookups went to storage (the cache missed).
+    public var storageReads: Int { cache.storageReads }
 
     /// Revokes a key; once this returns, no lookup in this process accepts it.
     public func revoke(workspaceID: String, keyID: String) async throws -> APIKeyRecord {

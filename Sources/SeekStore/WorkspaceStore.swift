@@ -16,6 +16,9 @@ public protocol WorkspaceStore: Sendable {
     /// the storage: caches of identities compare it to know when to forget.
     func credentialsEpoch() async throws -> Int64
     func keys(workspaceID: String) async throws -> [APIKeyRecord]
+    /// The hashes of every key made at or after `since`, revoked ones included, with when each was made:
+    /// what `KeyHashFilter` learns from.
+    func keyHashes(createdSince since: Date) async throws -> [(hash: String, createdAt: Date)]
     /// Creates a key and returns it with the secret, which is not stored.
     func createKey(workspaceID: String, name: String, scope: KeyScope) async throws -> (record: APIKeyRecord, key: String)
     /// Revokes a key; a workspace keeps at least one (409). Moves the credentials epoch.

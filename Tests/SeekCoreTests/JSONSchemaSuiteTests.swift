@@ -106,6 +106,24 @@ struct HostileSchemaTests {
         #expect(errors.contains { $0.message.contains("too much work") }, "\(errors)")
     }
 
+    @Test("a recursive schema is freed with its last copy (fuzzing saw memory grow: reference cycles were retain cycles)")
+    func recursiveSchemaIsFreed() throws {
+        weak var root: SchemaNode?
+        weak var metaSchemaNode: SchemaNode?
+        do {
+            let schema = try JSONSchema([
+                "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+                "properties": ["children": ["type": "array", "items": ["$ref": "#"]], "next": ["$ref": "#/$defs/node"]],
+                "$defs": ["node": ["$ref": "#"]],
+            ])
+            #expect(schema.isValid(["children": [["children": []]], "next": ["children": []]]))
+            #expect(!schema.isValid(["children": [["children": 3]]]))
+            root = schema.node
+            metaSchemaNode = schema.arena.last
+        }
+        #expect(root == nil && metaSchemaNode == nil)
+    }
+
     @Test("a large instance against a plain schema stays within its budget")
     func largeInstanceIsValidated() throws {
         let schema = try JSONSchema([

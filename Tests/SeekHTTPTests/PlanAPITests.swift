@@ -84,8 +84,10 @@ struct PlanAPITests {
         let api = try await APIFixture { $0.rateLimitClock = { 1000 } }
         try await api.test { client in
             var statuses: [Int] = []
-            for _ in 0..<30 { statuses.append(try await client.call(.get, "/v1/me", key: "sk_live_wrong").status) }
+            let readsBefore = api.server.keys.storageReads
+            for index in 0..<30 { statuses.append(try await client.call(.get, "/v1/me", key: "sk_live_wrong\(index)").status) }
             #expect(statuses == Array(repeating: 401, count: 20) + Array(repeating: 429, count: 10), "\(statuses)")
+            #expect(api.server.keys.storageReads - readsBefore == 20, "past the bucket, a key that is certainly not one costs no read")
             #expect(try await client.call(.get, "/v1/me", key: api.key).status == 200, "a valid key is not held up")
         }
     }

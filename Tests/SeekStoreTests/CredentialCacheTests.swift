@@ -1,4 +1,5 @@
 import Foundation
+import SeekCore
 import SeekTestSupport
 import Synchronization
 import Testing
@@ -71,5 +72,41 @@ struct CredentialCacheTests {
             try await group.waitForAll()
         }
         for _ in 0..<20 { #expect(try await resolver.identity(forKey: created.key) == nil) }
+    }
+}
+
+@Suite("Key hash filter")
+struct KeyHashFilterTests {
+    /// A clock the test moves by hand.
+    final class HandClock: Sendable {
+        private let instant = Mutex(ContinuousClock.now)
+        var now: ContinuousClock.Instant { instant.withLock { $0 } }
+        func advance(_ by: Duration) { instant.withLock { $0 += by } }
+    }
+
+    @Test("every key, revoked or made by another process, is a maybe; a made-up hash is a no")
+    func knowsEveryKey() async throws {
+        let fixture = try StoreFixture()
+        let clock = HandClock()
+        // One word (room for 4 keys) to start with, so the filter has to grow past 20 keys.
+        let filter = KeyHashFilter(store: fixture.store, interval: .seconds(1), words: 1) { clock.now }
+        var keys: [String] = []
+        for _ in 0..<4 {
+            let workspaceID = try await fixture.workspace(credits: 0)
+            for index in 0..<5 { keys.append(try await fixture.store.createKey(workspaceID: workspaceID, name: "k\(index)", scope: .full).key) }
+        }
+        for key in keys { #expect(await filter.mightContain(Secrets.hashAPIKey(key)), "a real key is a maybe") }
+        let fakes = (0..<1000).map { Secrets.hashAPIKey("sk_live_fake\($0)") }
+        var maybes = 0
+        for fake in fakes where await filter.mightContain(fake) { maybes += 1 }
+        #expect(maybes < 10, "\(maybes) of 1,000 made-up keys were a maybe")
+
+        // A key made by another process after the last look is known once the interval has passed.
+        let other = try fixture.another()
+        let workspaceID = try await fixture.workspace(credits: 0)
+        let late = try await other.createKey(workspaceID: workspaceID, name: "late", scope: .full).key
+        #expect(await filter.mightContain(Secrets.hashAPIKey(late)) == false, "not looked for again within the interval")
+        clock.advance(.seconds(1))
+        #expect(await filter.mightContain(Secrets.hashAPIKey(late)))
     }
 }

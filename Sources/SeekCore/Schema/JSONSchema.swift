@@ -22,6 +22,8 @@ public struct JSONSchema: Sendable {
 
     public let root: JSONValue
     let node: SchemaNode
+    /// Keeps alive every node a reference leads to (see `SchemaTarget`).
+    let arena: [SchemaNode]
     let usesAnnotations: Bool
     let usesDynamicScope: Bool
 
@@ -46,6 +48,7 @@ public struct JSONSchema: Sendable {
         )
         for pattern in registry.patterns { _ = try compiler.pattern(pattern) }
         node = try compiler.target(schema, base: Self.defaultBase, ownBase: false).node
+        arena = compiler.arena
         root = schema
         usesAnnotations = compiler.usesAnnotations
         usesDynamicScope = compiler.usesDynamicScope

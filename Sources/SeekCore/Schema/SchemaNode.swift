@@ -75,9 +75,15 @@ final class SchemaNode: Sendable {
 }
 
 /// Where a reference leads. Set once, while compiling, after the target's own subschemas (which may lead back
-/// to it): a reference cycle needs one mutable link, and this is it.
+/// to it): a reference cycle needs one mutable link, and this is it. The link does not retain its node: a
+/// cycle of references would otherwise be a cycle of retains, and every recursive schema compiled would leak
+/// (fuzzing found it). The compiled schema's `arena` keeps every target's node alive instead.
 final class SchemaTarget: @unchecked Sendable {
-    var node: SchemaNode!
+    private var link: Unmanaged<SchemaNode>?
+
+    var node: SchemaNode { link!.takeUnretainedValue() }
+
+    func set(_ node: SchemaNode) { link = .passUnretained(node) }
 }
 
 /// `properties`, looked up by member name. A short table is scanned, which is cheaper than hashing the name;
@@ -178,6 +184,8 @@ struct SchemaCompiler {
 
     private var resourceIndex: [String: Int] = [:]
     private var targets: [TargetKey: SchemaTarget] = [:]
+    /// Every target's node, owned by the compiled schema (targets only point at them).
+    private(set) var arena: [SchemaNode] = []
     private var patterns: [String: SchemaPattern] = [:]
     /// Whether any node has `unevaluatedItems` or `unevaluatedProperties` (then annotations are collected).
     private(set) var usesAnnotations = false
@@ -207,7 +215,9 @@ struct SchemaCompiler {
         if let target = targets[key] { return target }
         let target = SchemaTarget()
         targets[key] = target  // before its subschemas, which may lead back to it
-        target.node = try build(schema, base: base, ownBase: ownBase)
+        let node = try build(schema, base: base, ownBase: ownBase)
+        target.set(node)
+        arena.append(node)
         return target
     }
 

@@ -24,6 +24,12 @@ struct AuthMiddleware: RouterMiddleware {
             try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
             throw SeekError.unauthorized
         }
+        // An address that has spent its bucket on bad keys is refused before storage is read, unless the key
+        // may be real: guessing costs no more reads than the bucket allows, and a real key is not held up.
+        if let limiter, !limiter.wouldAllow(Self.addressBucket(context), limit: Self.unauthenticatedLimit), !(await keys.mightExist(key)) {
+            try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
+            throw SeekError.unauthorized
+        }
         guard let identity = try await keys.identity(forKey: key) else {
             try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
             throw SeekError.unauthorized

@@ -32,6 +32,15 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// Whether `take` would allow a request now, without spending a token.
+    func wouldAllow(_ name: String, limit: RateLimit) -> Bool {
+        let now = clock()
+        return state.withLock { state in
+            guard var bucket = state.buckets[name] else { return true }
+            return bucket.take(limit: limit, now: now).allowed
+        }
+    }
+
     /// How many buckets are kept (for tests of pruning).
     var count: Int { state.withLock { $0.buckets.count } }
 

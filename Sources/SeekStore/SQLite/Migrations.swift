@@ -290,6 +290,10 @@ enum SQLiteMigrations {
             // An enterprise workspace's own cap on live API keys; null: its plan's.
             try db.execute(sql: "ALTER TABLE workspaces ADD COLUMN max_keys INTEGER")
         }
+        migrator.registerMigration("v11-key-filter") { db in
+            // The key filter reads the keys made since its last look (`keyHashes(createdSince:)`).
+            try db.execute(sql: "CREATE INDEX api_keys_created ON api_keys(created_at)")
+        }
         return migrator
     }
 }

@@ -121,6 +121,14 @@ extension SQLiteStore: WorkspaceStore {
         }
     }
 
+    public func keyHashes(createdSince since: Date) async throws -> [(hash: String, createdAt: Date)] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT key_hash, created_at FROM api_keys WHERE created_at >= ?", arguments: [since.storedMillis]).map { row in
+                (hash: row["key_hash"], createdAt: Date(storedMillis: row["created_at"]))
+            }
+        }
+    }
+
     public func credentialsEpoch() async throws -> Int64 {
         try await read { db in try Self.counter("credentials", in: db) }
     }
