@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SeekCore
+import Testing
+
+@testable import SeekStore
+
+/// The PostgreSQL server the test command starts (scripts/postgres), named by `SEEK_TEST_POSTGRES_URL`. Tests
+/// that need it are enabled only when it is set: `scripts/test` always sets it; a bare `swift test` skips them.
+enum TestPostgres {
+    static let url = ProcessInfo.processInfo.environment["SEEK_TEST_POSTGRES_URL"]
+    static var available: Bool { url != nil }
+    static let logger = Logger(label: "test-postgres")
+
+    /// Runs `body` while the pools' clients run (a client runs once in its life).
+    static func running<T: Sendable>(_ pools: PostgresPool..., body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            for pool in pools { group.addTask { await pool.client.run() } }
+            do {
+                let value = try await body()
+                group.cancelAll()
+                return value
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    /// The URL of a new, empty database on the test server.
+    static func freshDatabase() async throws -> String {
+        let url = try #require(url)
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try PostgresPool(url: url, poolSize: 1, logger: logger)
+        try await running(admin) { _ = try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) }
+        var parts = try #require(URLComponents(string: url))
+        parts.path = "/" + name
+        return try #require(parts.string)
+    }
+}
+
+@Suite("PostgreSQL database")
+struct PostgresPoolTests {
+    @Test("a database URL is read as libpq reads it, and a bad one is refused with a clear error")
+    func location() throws {
+        let full = try PostgresPool.Location(url: "postgres://seek:s3cret@db.internal:6543/jobs?sslmode=require")
+        #expect(full.host == "db.internal" && full.port == 6543 && full.username == "seek" && full.password == "s3cret")
+        #expect(full.database == "jobs" && full.sslMode == "require")
+        let short = try PostgresPool.Location(url: "postgresql://seek@127.0.0.1")
+        #expect(short.port == 5432 && short.database == "seek" && short.password == nil && short.sslMode == "prefer")
+        for bad in ["mysql://u@h/db", "postgres://h/db", "postgres://u@/db", "postgres://u@h/db?sslmode=verify-full", "not a url"] {
+            #expect(throws: SeekError.self, "\(bad)") { try PostgresPool.Location(url: bad) }
+        }
+    }
+
+    @Test("nodes that start together migrate one at a time: each migration is applied once", .enabled(if: TestPostgres.available))
+    func migratesOnce() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let nodes = try (0..<3).map { _ in try PostgresPool(url: url, poolSize: 2, logger: TestPostgres.logger) }
+        let (applied, again, tables) = try await TestPostgres.running(nodes[0], nodes[1], nodes[2]) {
+            let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+                for node in nodes { group.addTask { try await node.migrate() } }
+                return try await group.reduce(into: [String]()) { $0 += $1 }
+            }
+            let again = try await nodes[0].migrate()
+            var tables: [String] = []
+            let rows = try await nodes[1].client.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+                logger: TestPostgres.logger
+            )
+            for try await name in rows.decode(String.self) { tables.append(name) }
+            return (applied, again, tables)
+        }
+        #expect(applied.sorted() == PostgresMigrations.all.map(\.name).sorted(), "every migration once, by one of the nodes")
+        #expect(again.isEmpty)
+        for table in ["api_keys", "jobs", "ledger_entries", "sessions", "webhook_deliveries", "workers", "workspaces"] {
+            #expect(tables.contains(table), "\(table) in \(tables)")
+        }
+    }
+
+    @Test("ledger entries cannot be changed or deleted, as on SQLite", .enabled(if: TestPostgres.available))
+    func ledgerIsImmutable() async throws {
+        let database = try PostgresPool(url: try await TestPostgres.freshDatabase(), poolSize: 1, logger: TestPostgres.logger)
+        let logger = TestPostgres.logger
+        try await TestPostgres.running(database) {
+            try await database.migrate()
+            try await database.client.query("INSERT INTO workspaces (id, name, plan, created_at) VALUES ('ws_1', 'acme', 'free', 0)", logger: logger)
+            try await database.client.query(
+                """
+                INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after, created_at)
+                VALUES ('le_1', 'ws_1', 'grant', 100, 100, 0, 100, 0, 0)
+                """,
+                logger: logger
+            )
+            await #expect(throws: (any Error).self) {
+                try await database.client.query("UPDATE ledger_entries SET amount = 1", logger: logger)
+            }
+            await #expect(throws: (any Error).self) { try await database.client.query("DELETE FROM ledger_entries", logger: logger) }
+            let count = try await database.client.query("SELECT count(*) FROM ledger_entries", logger: logger).decode(Int.self)
+            var rows = 0
+            for try await value in count { rows = value }
+            #expect(rows == 1)
+        }
+    }
+}
