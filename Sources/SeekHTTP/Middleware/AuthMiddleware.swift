@@ -20,17 +20,7 @@ struct AuthMiddleware: RouterMiddleware {
     let limiter: RateLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128 else {
-            try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
-            throw SeekError.unauthorized
-        }
-        // An address that has spent its bucket on bad keys is refused before storage is read, unless the key
-        // may be real: guessing costs no more reads than the bucket allows, and a real key is not held up.
-        if let limiter, !limiter.wouldAllow(Self.addressBucket(context), limit: Self.unauthenticatedLimit), !(await keys.mightExist(key)) {
-            try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
-            throw SeekError.unauthorized
-        }
-        guard let identity = try await keys.identity(forKey: key) else {
+        guard let identity = try await identity(request, context) else {
             try Self.slowDownGuessing(context, limiter: limiter, credential: "API key")
             throw SeekError.unauthorized
         }
@@ -39,6 +29,17 @@ struct AuthMiddleware: RouterMiddleware {
         context.logger[metadataKey: "workspace_id"] = .string(identity.workspaceID)
         usage.used(identity, logger: context.logger)
         return try await next(request, context)
+    }
+
+    /// The identity of the request's key; nil when there is none, it is malformed, storage does not know it, or
+    /// its address has spent its bucket and the key is certainly not one. That last is decided without reading
+    /// storage, so guessing costs no more reads than the bucket allows, and a real key is not held up.
+    private func identity(_ request: Request, _ context: Context) async throws -> APIKeyIdentity? {
+        guard let key = request.headers[.apiKey], key.hasPrefix("sk_live_"), key.utf8.count <= 128 else { return nil }
+        if let limiter, !limiter.wouldAllow(Self.addressBucket(context), limit: Self.unauthenticatedLimit), !(await keys.mightExist(key)) {
+            return nil
+        }
+        return try await keys.identity(forKey: key)
     }
 }
 
