@@ -169,7 +169,10 @@ let package = Package(
         .executableTarget(name: "listings-bench", dependencies: ["SeekFetching", "SeekWorkersWeb"], path: "bench/ListingsBench"),
         .target(
             name: "SeekTestSupport",
-            dependencies: ["SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/SeekTestSupport"
         ),
         .testTarget(name: "SeekCoreTests", dependencies: ["SeekCore"]),

@@ -5,3 +5,8 @@ import SeekCore
 public protocol RetentionStore: Sendable {
     func prune(_ policy: RetentionPolicy, now: Date) async throws -> PruneReport
 }
+
+extension RetentionPolicy {
+    /// Rows changed per write transaction: small enough that jobs and webhooks never wait long behind a pass.
+    static let batchSize = 2_000
+}

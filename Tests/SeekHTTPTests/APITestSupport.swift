@@ -27,7 +27,7 @@ struct APIFixture {
         configure: (inout SeekConfiguration) -> Void = { _ in },
         runtime configureRuntime: (inout RuntimeConfiguration) -> Void = { _ in }
     ) async throws {
-        fixture = try StoreFixture()
+        fixture = try await StoreFixture()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         var configuration = SeekConfiguration()

@@ -141,11 +141,12 @@ final class Harness: Sendable {
         grace: Duration = .seconds(30),
         leaseSeconds: Double = 30,
         extra: [any Service] = [],
-        fixture: StoreFixture? = nil,
+        fixture given: StoreFixture? = nil,
         pollInterval: Duration = .seconds(1),
         claims: ClaimCounter? = nil
-    ) throws {
-        let fixture = try fixture ?? StoreFixture()
+    ) async throws {
+        let fixture: StoreFixture
+        if let given { fixture = given } else { fixture = try await StoreFixture() }
         self.fixture = fixture
         let registry = try WorkerRegistry([EchoWorker(), SleepWorker(), GateWorker(gate: gate), FailingWorker(), RecordingWorker(order: order)])
         queue = JobQueue(store: claims.map { CountingJobStore(base: fixture.store, claims: $0) } ?? fixture.store)
@@ -201,7 +202,7 @@ final class Harness: Sendable {
 struct JobRunnerTests {
     @Test("runs jobs to completion and settles their credits")
     func completes() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let job = try await harness.submit(workspaceID, worker: "echo", input: ["hello": "world"])
@@ -217,7 +218,7 @@ struct JobRunnerTests {
 
     @Test("a per-event worker is charged for the events it reports; its warnings and files reach the job")
     func perEvent() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let job = try await harness.submit(workspaceID, worker: "record", credits: 5)
@@ -237,7 +238,7 @@ struct JobRunnerTests {
 
     @Test("a job past its deadline ends as timeout and costs nothing")
     func deadline() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let job = try await harness.submit(workspaceID, worker: "sleep", input: ["ms": 60_000], timeout: 1)
@@ -250,7 +251,7 @@ struct JobRunnerTests {
 
     @Test("a worker's failure fails the job and releases its credits")
     func failure() async throws {
-        let harness = try Harness()
+        let harness = try await Harness()
         let (workspaceID, running) = try await harness.start(credits: 10)
         defer { running.cancel() }
         let done = try await harness.finished(try await harness.submit(workspaceID, worker: "fails", credits: 3))
@@ -262,7 +263,7 @@ struct JobRunnerTests {
     @Test("with one slot, jobs run high before normal before low, FIFO within one")
     func priorityOrder() async throws {
         let gate = Gate()
-        let harness = try Harness(gate: gate, concurrency: 1)
+        let harness = try await Harness(gate: gate, concurrency: 1)
         let (workspaceID, running) = try await harness.start(credits: 100)
         defer { running.cancel() }
         // Hold the only slot while the queue fills up.
@@ -282,7 +283,7 @@ struct JobRunnerTests {
     @Test("graceful shutdown stops claiming and lets a running job finish")
     func gracefulShutdown() async throws {
         let gate = Gate()
-        let harness = try Harness(gate: gate)
+        let harness = try await Harness(gate: gate)
         let (workspaceID, running) = try await harness.start(credits: 10)
         let job = try await harness.submit(workspaceID, worker: "gate")
         var started = gate.started.makeAsyncIterator()
@@ -302,7 +303,7 @@ struct JobRunnerTests {
     @Test("a job still running when the grace period ends goes back to the queue, not lost")
     func graceExpires() async throws {
         let gate = Gate()
-        let harness = try Harness(gate: gate, grace: .milliseconds(200))
+        let harness = try await Harness(gate: gate, grace: .milliseconds(200))
         let (workspaceID, running) = try await harness.start(credits: 10)
         let job = try await harness.submit(workspaceID, worker: "gate")
         var started = gate.started.makeAsyncIterator()
@@ -320,7 +321,7 @@ struct JobRunnerTests {
     @Test("a job submitted while a slot is free runs without a claim of its own: the submit's commit hands it over")
     func handOff() async throws {
         let claims = ClaimCounter()
-        let harness = try Harness(concurrency: 2, pollInterval: .seconds(600), claims: claims)
+        let harness = try await Harness(concurrency: 2, pollInterval: .seconds(600), claims: claims)
         let (workspaceID, running) = try await harness.start(credits: 100)
         defer { running.cancel() }
         // The runner's first round looks at the queue once, and finds it empty.
@@ -338,7 +339,7 @@ struct JobRunnerTests {
     func claimOnFinish() async throws {
         let gate = Gate()
         let claims = ClaimCounter()
-        let harness = try Harness(gate: gate, concurrency: 1, pollInterval: .seconds(600), claims: claims)
+        let harness = try await Harness(gate: gate, concurrency: 1, pollInterval: .seconds(600), claims: claims)
         let (workspaceID, running) = try await harness.start(credits: 100)
         defer { running.cancel() }
         let blocker = try await harness.submit(workspaceID, worker: "gate")
@@ -356,12 +357,12 @@ struct JobRunnerTests {
 
     @Test("a job whose runner vanished runs again after its lease expires")
     func leaseRecovery() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let workspaceID = try await fixture.workspace(credits: 10)
         let job = try await fixture.store.submit(try fixture.submission(workspaceID, worker: "echo")).job
         // A runner that claims the job and dies without a word.
         #expect(try await fixture.claim(1, by: "vanished", lease: 0.2).count == 1)
-        let harness = try Harness(fixture: fixture)
+        let harness = try await Harness(fixture: fixture)
         let running = Task { try await harness.group.run() }
         defer { running.cancel() }
         let done = try await harness.finished(job)

@@ -18,8 +18,8 @@ final class WebhookHarness: Sendable {
     let group: ServiceGroup
     let reports: AsyncStream<WebhookAttemptReport>
 
-    init(_ configuration: WebhookConfiguration, resolver: any HostResolver = ScriptedResolver([:])) throws {
-        fixture = try StoreFixture()
+    init(_ configuration: WebhookConfiguration, resolver: any HostResolver = ScriptedResolver([:])) async throws {
+        fixture = try await StoreFixture()
         let (reports, sink) = AsyncStream.makeStream(of: WebhookAttemptReport.self)
         self.reports = reports
         addressGuard = AddressGuard(resolver: resolver, allowPrivateTargets: configuration.allowPrivateTargets)
@@ -44,7 +44,7 @@ final class WebhookHarness: Sendable {
         resolver: any HostResolver = ScriptedResolver([:]),
         _ body: (WebhookHarness, String) async throws -> Void
     ) async throws {
-        let harness = try WebhookHarness(configuration, resolver: resolver)
+        let harness = try await WebhookHarness(configuration, resolver: resolver)
         let group = harness.group
         let task = Task { try await group.run() }
         defer { task.cancel() }

@@ -41,7 +41,7 @@ struct CredentialCacheTests {
 
     @Test("a lookup that read a key before its revocation committed cannot put it back in the cache")
     func lookupAcrossRevocation() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let slow = SlowRead()
         let cache = CredentialCache<String>(store: fixture.store, epochCheckInterval: .seconds(3600)) { hash in await slow.read(hash) }
         // A request reads the key's row just before the revocation commits…
@@ -61,7 +61,7 @@ struct CredentialCacheTests {
 
     @Test("many requests around a revocation: none that starts after it is answered from before it")
     func concurrentRequestsAroundARevocation() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let workspaceID = try await fixture.workspace(credits: 0)
         let created = try await fixture.store.createKey(workspaceID: workspaceID, name: "doomed", scope: .full)
         let resolver = APIKeyResolver(store: fixture.store)
@@ -86,7 +86,7 @@ struct KeyHashFilterTests {
 
     @Test("every key, revoked or made by another process, is a maybe; a made-up hash is a no")
     func knowsEveryKey() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let clock = HandClock()
         // One word (room for 4 keys) to start with, so the filter has to grow past 20 keys.
         let filter = KeyHashFilter(store: fixture.store, interval: .seconds(1), words: 1) { clock.now }
@@ -102,7 +102,7 @@ struct KeyHashFilterTests {
         #expect(maybes < 10, "\(maybes) of 1,000 made-up keys were a maybe")
 
         // A key made by another process after the last look is known once the interval has passed.
-        let other = try fixture.another()
+        let other = try await fixture.another()
         let workspaceID = try await fixture.workspace(credits: 0)
         let late = try await other.createKey(workspaceID: workspaceID, name: "late", scope: .full).key
         #expect(await filter.mightContain(Secrets.hashAPIKey(late)) == false, "not looked for again within the interval")

@@ -2,43 +2,10 @@ import Foundation
 import Logging
 import PostgresNIO
 import SeekCore
+import SeekTestSupport
 import Testing
 
 @testable import SeekStore
-
-/// The PostgreSQL server the test command starts (scripts/postgres), named by `SEEK_TEST_POSTGRES_URL`. Tests
-/// that need it are enabled only when it is set: `scripts/test` always sets it; a bare `swift test` skips them.
-enum TestPostgres {
-    static let url = ProcessInfo.processInfo.environment["SEEK_TEST_POSTGRES_URL"]
-    static var available: Bool { url != nil }
-    static let logger = Logger(label: "test-postgres")
-
-    /// Runs `body` while the pools' clients run (a client runs once in its life).
-    static func running<T: Sendable>(_ pools: PostgresPool..., body: () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-            for pool in pools { group.addTask { await pool.client.run() } }
-            do {
-                let value = try await body()
-                group.cancelAll()
-                return value
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-        }
-    }
-
-    /// The URL of a new, empty database on the test server.
-    static func freshDatabase() async throws -> String {
-        let url = try #require(url)
-        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let admin = try PostgresPool(url: url, poolSize: 1, logger: logger)
-        try await running(admin) { _ = try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger) }
-        var parts = try #require(URLComponents(string: url))
-        parts.path = "/" + name
-        return try #require(parts.string)
-    }
-}
 
 @Suite("PostgreSQL database")
 struct PostgresPoolTests {

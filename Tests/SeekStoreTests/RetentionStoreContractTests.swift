@@ -9,10 +9,10 @@ import Testing
 struct RetentionStoreContractTests {
     @Test(
         "past their retention, finished jobs lose input and result, attempts and idempotency keys go; costs and ledgers stay",
-        arguments: StoreKind.allCases
+        arguments: StoreKind.available
     )
     func prune(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let store = fixture.store
         let workspaceID = try await fixture.workspace(credits: 100)
         let done = try await store.submit(try fixture.submission(workspaceID, credits: 3, input: ["secret": "input"])).job

@@ -30,9 +30,9 @@ extension StoreFixture {
 
 @Suite("Store contract: jobs, keys, ledger and outbox")
 struct StoreContractTests {
-    @Test("60 simultaneous submits against 30 credits: exactly 30 accepted and 30 refused with 402", arguments: StoreKind.allCases)
+    @Test("60 simultaneous submits against 30 credits: exactly 30 accepted and 30 refused with 402", arguments: StoreKind.available)
     func noOverspend(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 30)
         let submission = try fixture.submission(workspaceID)
         let outcomes = await withTaskGroup(of: SeekError.Code?.self) { group in
@@ -57,9 +57,9 @@ struct StoreContractTests {
         #expect(balance.available == 0)
     }
 
-    @Test("claims take high before normal before low, FIFO within one", arguments: StoreKind.allCases)
+    @Test("claims take high before normal before low, FIFO within one", arguments: StoreKind.available)
     func claimOrder(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 100)
         var expected: [JobPriority: [String]] = [:]
         for priority in [JobPriority.low, .normal, .high, .low, .high, .normal, .normal] {
@@ -75,10 +75,10 @@ struct StoreContractTests {
 
     @Test(
         "claims serve workspaces in turn whatever their priorities, and never run more than a workspace's concurrency",
-        arguments: StoreKind.allCases
+        arguments: StoreKind.available
     )
     func fairShare(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let busy = try await fixture.workspace(credits: 100)
         let quiet = try await fixture.workspace(credits: 100)
         let free = try await fixture.store.createWorkspace(NewWorkspace(name: "free", plan: .free, startingCredits: 100)).workspace.id
@@ -100,9 +100,9 @@ struct StoreContractTests {
         #expect(try await fixture.claim(50, by: "r").map(\.workspaceID) == [free], "a slot freed is the workspace's again")
     }
 
-    @Test("completion charges the actual cost and releases the rest; failure releases all", arguments: StoreKind.allCases)
+    @Test("completion charges the actual cost and releases the rest; failure releases all", arguments: StoreKind.available)
     func settlement(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 20)
         _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 5))
         _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 4))
@@ -127,9 +127,9 @@ struct StoreContractTests {
         #expect(types == [.release, .release, .charge, .reserve, .reserve, .grant])
     }
 
-    @Test("a run that lost its lease cannot finish the job twice", arguments: StoreKind.allCases)
+    @Test("a run that lost its lease cannot finish the job twice", arguments: StoreKind.available)
     func staleFinish(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         _ = try await fixture.store.submit(try fixture.submission(workspaceID))
         let first = try #require(try await fixture.claim(1, by: "dead", lease: 0.001).first)
@@ -143,24 +143,24 @@ struct StoreContractTests {
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 9, reserved: 0))
     }
 
-    @Test("a claimant that restarts releases only what it held; another claimant's live lease is untouched", arguments: StoreKind.allCases)
+    @Test("a claimant that restarts releases only what it held; another claimant's live lease is untouched", arguments: StoreKind.available)
     func restartReleasesOwnClaims(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         for _ in 0..<3 { _ = try await fixture.store.submit(try fixture.submission(workspaceID)) }
         #expect(try await fixture.claim(2, by: "node-a", lease: 300).count == 2)
-        let other = try fixture.another()
+        let other = try await fixture.another()
         let theirs = try #require(try await fixture.claim(1, by: "node-b", lease: 300, in: other).first)
-        let restarted = try fixture.another()
+        let restarted = try await fixture.another()
         #expect(try await restarted.releaseClaims(of: "node-a") == 2)
         #expect(try await restarted.queueCounts() == (2, 1))
         #expect(try await restarted.requeueExpiredLeases(before: Date()) == 0, "a live lease is not expired")
         #expect(try await fixture.finish(theirs, by: "node-b", .failed(JobFailure(code: "x", message: "y"))))
     }
 
-    @Test("a job handed off at submit is stored running under its lease, in the one commit that queues it", arguments: StoreKind.allCases)
+    @Test("a job handed off at submit is stored running under its lease, in the one commit that queues it", arguments: StoreKind.available)
     func handOff(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         var submission = try fixture.submission(workspaceID, credits: 2)
         submission.handOff = Lease(claimant: "node-a", seconds: 30)
@@ -183,10 +183,10 @@ struct StoreContractTests {
 
     @Test(
         "a finish claims the next job for the freed slot in its own commit, in queue order; a stale finish records nothing",
-        arguments: StoreKind.allCases
+        arguments: StoreKind.available
     )
     func finishClaimsNext(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         _ = try await fixture.store.submit(try fixture.submission(workspaceID))
         let low = try await fixture.store.submit(try fixture.submission(workspaceID, priority: .low)).job
@@ -215,9 +215,9 @@ struct StoreContractTests {
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 9, reserved: 2))
     }
 
-    @Test("cancel releases a queued job's credits; a running job is a conflict", arguments: StoreKind.allCases)
+    @Test("cancel releases a queued job's credits; a running job is a conflict", arguments: StoreKind.available)
     func cancel(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         let queued = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 2)).job
         let cancelled = try await fixture.cancel(queued.id, in: workspaceID)
@@ -231,9 +231,9 @@ struct StoreContractTests {
         }
     }
 
-    @Test("another workspace's job does not exist", arguments: StoreKind.allCases)
+    @Test("another workspace's job does not exist", arguments: StoreKind.available)
     func isolation(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let mine = try await fixture.workspace(credits: 10)
         let theirs = try await fixture.workspace(credits: 10)
         let job = try await fixture.store.submit(try fixture.submission(mine)).job
@@ -241,9 +241,9 @@ struct StoreContractTests {
         await #expect(throws: SeekError.notFound("Job \(job.id)")) { try await fixture.cancel(job.id, in: theirs) }
     }
 
-    @Test("an Idempotency-Key replays its job for the same request and refuses another", arguments: StoreKind.allCases)
+    @Test("an Idempotency-Key replays its job for the same request and refuses another", arguments: StoreKind.available)
     func idempotency(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         let claim = IdempotencyClaim(key: "order-1", fingerprint: "aaa")
         let first = try await fixture.store.submit(try fixture.submission(workspaceID, idempotency: claim))
@@ -259,9 +259,9 @@ struct StoreContractTests {
         }
     }
 
-    @Test("keys: a revoked key stops at once; the last key cannot be revoked", arguments: StoreKind.allCases)
+    @Test("keys: a revoked key stops at once; the last key cannot be revoked", arguments: StoreKind.available)
     func keys(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let created = try await fixture.store.createWorkspace(NewWorkspace(name: "k", plan: .free))
         #expect(created.workspace.credits.balance == 100, "a free workspace starts with its monthly grant")
         let workspaceID = created.workspace.id
@@ -276,9 +276,9 @@ struct StoreContractTests {
         #expect(try await fixture.store.identity(forKeyHash: Secrets.hashAPIKey(second.key))?.workspaceID == workspaceID)
     }
 
-    @Test("the ledger pages newest first with a cursor", arguments: StoreKind.allCases)
+    @Test("the ledger pages newest first with a cursor", arguments: StoreKind.available)
     func ledgerPages(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         for amount in 1...5 { _ = try await fixture.store.addCredits(workspaceID: workspaceID, type: .topup, amount: amount) }
         let first = try await fixture.store.ledger(workspaceID: workspaceID, filter: LedgerFilter(limit: 4))
@@ -289,9 +289,9 @@ struct StoreContractTests {
         #expect(try await fixture.checkedBalance(workspaceID).balance == 25)
     }
 
-    @Test("a workspace is made with a webhook secret; rotation keeps the old one signing, across restarts", arguments: StoreKind.allCases)
+    @Test("a workspace is made with a webhook secret; rotation keeps the old one signing, across restarts", arguments: StoreKind.available)
     func webhookSecrets(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 1)
         let first = try await fixture.store.webhookSecrets(workspaceID: workspaceID)
         #expect(first.previous == nil)
@@ -300,16 +300,16 @@ struct StoreContractTests {
         #expect(rotated.current != first.current)
         #expect(rotated.previous == first.current)
         #expect(rotated.signing(at: Date()) == [rotated.current, first.current])
-        let reopened = try fixture.another()
+        let reopened = try await fixture.another()
         #expect(try await reopened.webhookSecrets(workspaceID: workspaceID) == rotated)
     }
 
     @Test(
         "claiming a delivery hides it until its attempt is logged; a retry waits; a restart makes claimed ones due again",
-        arguments: StoreKind.allCases
+        arguments: StoreKind.available
     )
     func webhookClaims(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         let job = try await fixture.jobWithWebhook(workspaceID, url: "https://example.com/h")
         let now = Date()
@@ -359,9 +359,9 @@ struct StoreContractTests {
         #expect(try await fixture.store.releaseWebhookClaims(of: "sender") == 0)
     }
 
-    @Test("due deliveries are claimed oldest first, at most the limit", arguments: StoreKind.allCases)
+    @Test("due deliveries are claimed oldest first, at most the limit", arguments: StoreKind.available)
     func webhookClaimOrder(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.workspace(credits: 10)
         var jobs: [String] = []
         for index in 0..<3 { jobs.append(try await fixture.jobWithWebhook(workspaceID, url: "https://example.com/\(index)").id) }
@@ -382,10 +382,10 @@ final class ManualClock: Sendable {
 
 @Suite("Store contract: two processes on one database")
 struct SharedDatabaseTests {
-    @Test("a key revoked through one instance is refused by the other within a second; through itself at once", arguments: StoreKind.allCases)
+    @Test("a key revoked through one instance is refused by the other within a second; through itself at once", arguments: StoreKind.available)
     func revocationCrossesProcesses(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
-        let other = try fixture.another()
+        let fixture = try await StoreFixture(kind)
+        let other = try await fixture.another()
         let created = try await fixture.store.createWorkspace(NewWorkspace(name: "k", plan: .pro, startingCredits: 1))
         let spare = try await fixture.store.createKey(workspaceID: created.workspace.id, name: "spare", scope: .full)
         // A workspace keeps one key: this one stays.
@@ -410,11 +410,11 @@ struct SharedDatabaseTests {
 
     @Test(
         "a runner token revoked through one instance is refused by the other within a second; through itself at once",
-        arguments: StoreKind.allCases
+        arguments: StoreKind.available
     )
     func runnerTokenRevocationCrossesProcesses(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
-        let other = try fixture.another()
+        let fixture = try await StoreFixture(kind)
+        let other = try await fixture.another()
         let owner = try await fixture.workspace(credits: 0)
         _ = try await fixture.store.createWorker(.sample(), owner: owner)
         let local = try await fixture.store.createRunnerToken(workerID: "sample", owner: owner)
@@ -436,10 +436,10 @@ struct SharedDatabaseTests {
         #expect(try await there.identity(forToken: remote.token) == nil, "a second after, the other refuses it")
     }
 
-    @Test("one Idempotency-Key used through two instances at once makes one job", arguments: StoreKind.allCases)
+    @Test("one Idempotency-Key used through two instances at once makes one job", arguments: StoreKind.available)
     func idempotencyCrossesProcesses(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
-        let other = try fixture.another()
+        let fixture = try await StoreFixture(kind)
+        let other = try await fixture.another()
         let workspaceID = try await fixture.workspace(credits: 100)
         let submission = try fixture.submission(workspaceID, idempotency: IdempotencyClaim(key: "order-7", fingerprint: "f"))
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
@@ -456,9 +456,9 @@ struct SharedDatabaseTests {
 
 @Suite("Store contract: plans, credit lines and usage")
 struct PlanStoreTests {
-    @Test("a month opens once however many requests ask at its first moment; the balance stays the ledger's sum", arguments: StoreKind.allCases)
+    @Test("a month opens once however many requests ask at its first moment; the balance stays the ledger's sum", arguments: StoreKind.available)
     func monthOpensOnce(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let store = fixture.store
         let workspaceID = try await store.createWorkspace(NewWorkspace(name: "free", plan: .free)).workspace.id
         _ = try await store.addCredits(workspaceID: workspaceID, type: .topup, amount: 50)
@@ -482,9 +482,9 @@ struct PlanStoreTests {
         #expect(try await store.ledger(workspaceID: pro, filter: LedgerFilter()).items.count == 1)
     }
 
-    @Test("an enterprise credit line lets available credits go to −N and no further; plans bound what may be set", arguments: StoreKind.allCases)
+    @Test("an enterprise credit line lets available credits go to −N and no further; plans bound what may be set", arguments: StoreKind.available)
     func creditLines(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let store = fixture.store
         let workspaceID = try await store.createWorkspace(NewWorkspace(name: "big", plan: .enterprise, startingCredits: 0)).workspace.id
         await expectSeekError(.paymentRequired, "a job without credits") { _ = try await store.submit(try fixture.submission(workspaceID)) }
@@ -513,9 +513,9 @@ struct PlanStoreTests {
         #expect(moved.plan == .pro && moved.creditLine == 0 && moved.customRateLimit == nil, "a plan without allowances drops them")
     }
 
-    @Test("keys carry their scope and their workspace's limit into the identity", arguments: StoreKind.allCases)
+    @Test("keys carry their scope and their workspace's limit into the identity", arguments: StoreKind.available)
     func keyIdentity(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let workspaceID = try await fixture.store.createWorkspace(NewWorkspace(name: "f", plan: .free)).workspace.id
         let (record, key) = try await fixture.store.createKey(workspaceID: workspaceID, name: "ro", scope: .read)
         #expect(record.scope == .read)
@@ -524,9 +524,9 @@ struct PlanStoreTests {
         #expect(try await fixture.store.keys(workspaceID: workspaceID).map(\.scope) == [.full, .read])
     }
 
-    @Test("the ledger filters by time and type; usage sums charges per worker and per day", arguments: StoreKind.allCases)
+    @Test("the ledger filters by time and type; usage sums charges per worker and per day", arguments: StoreKind.available)
     func ledgerFiltersAndUsage(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let store = fixture.store
         let workspaceID = try await fixture.workspace(credits: 100)
         let start = Date()
@@ -572,7 +572,7 @@ struct PlanStoreTests {
 struct SQLiteStoreTests {
     @Test("concurrent writes share commits, and each answer comes after its commit")
     func groupCommit() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let sqlite = try #require(fixture.store as? SQLiteStore)
         let workspaceID = try await fixture.workspace(credits: 1000)
         let before = sqlite.commitCount
@@ -585,7 +585,7 @@ struct SQLiteStoreTests {
         #expect(ids.count == 400)
         #expect(commits < 400, "400 writes took \(commits) commits")
         // Every answered job is on disk: a second store on the same file sees all of them.
-        let reopened = try fixture.another()
+        let reopened = try await fixture.another()
         let stored = try await reopened.jobs(workspaceID: workspaceID, filter: JobFilter(limit: 100))
         #expect(stored.count == 100)
         for id in ids { #expect(try await reopened.job(id: id, workspaceID: workspaceID) != nil) }
@@ -593,7 +593,7 @@ struct SQLiteStoreTests {
 
     @Test("a write that fails after changing rows leaves none of its changes; the writes that share its commit keep theirs")
     func failingWriteInABatch() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let sqlite = try #require(fixture.store as? SQLiteStore)
         try await sqlite.pool.write { try $0.execute(sql: "CREATE TABLE probe (n INTEGER)") }
         struct Refused: Error {}
@@ -620,7 +620,7 @@ struct SQLiteStoreTests {
 
     @Test("ledger entries are immutable")
     func immutableLedger() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let sqlite = try #require(fixture.store as? SQLiteStore)
         let workspaceID = try await fixture.workspace(credits: 10)
         await #expect(throws: DatabaseError.self) {
@@ -634,7 +634,7 @@ struct SQLiteStoreTests {
 
     @Test("a job with a webhook enters the outbox in the commit that makes it terminal; one without does not")
     func webhookOutbox() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture()
         let sqlite = try #require(fixture.store as? SQLiteStore)
         let workspaceID = try await fixture.workspace(credits: 10)
         let hooked = try await fixture.store.submit(try fixture.submission(workspaceID, input: ["webhook": "https://example.com/h", "q": 1])).job

@@ -7,9 +7,9 @@ import Testing
 
 @Suite("Store contract: dashboard users, memberships and sessions")
 struct UserStoreContractTests {
-    @Test("a user is made with its workspace or into one; emails are unique whatever their case", arguments: StoreKind.allCases)
+    @Test("a user is made with its workspace or into one; emails are unique whatever their case", arguments: StoreKind.available)
     func users(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let store = fixture.store
         let (ada, created) = try await store.createUser(
             email: "ada@example.com",
@@ -40,9 +40,9 @@ struct UserStoreContractTests {
         #expect(try await fixture.another().user(id: bob.id)?.email == "bob@example.com", "what one process wrote, another reads")
     }
 
-    @Test("sessions are found by their token's hash until they expire, switch only to the user's workspaces, and end", arguments: StoreKind.allCases)
+    @Test("sessions are found by their token's hash until they expire, switch only to the user's workspaces, and end", arguments: StoreKind.available)
     func sessions(kind: StoreKind) async throws {
-        let fixture = try StoreFixture(kind)
+        let fixture = try await StoreFixture(kind)
         let store = fixture.store
         let (ada, created) = try await store.createUser(
             email: "ada@example.com",

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresNIO
 import SeekCore
 import SeekStore
 
@@ -6,12 +8,29 @@ import SeekStore
 /// and passes the same suite unchanged.
 public enum StoreKind: String, CaseIterable, Sendable {
     case sqlite
+    case postgres
+
+    /// The kinds this run can open: PostgreSQL when the test command started one (`SEEK_TEST_POSTGRES_URL`).
+    public static var available: [StoreKind] { TestPostgres.available ? allCases : [.sqlite] }
+
+    /// A new, empty database: a directory for SQLite, a database on the test server for PostgreSQL.
+    func makeLocation(directory: String) async throws -> String {
+        switch self {
+        case .sqlite: return directory
+        case .postgres: return try await TestPostgres.freshDatabase()
+        }
+    }
 
     /// Opens an instance on the database at `location`; a second call opens a second instance on the
     /// same database, as a second process would.
-    func open(_ location: String) throws -> any SeekStore {
+    func open(_ location: String) async throws -> any SeekStore {
         switch self {
         case .sqlite: return try SQLiteStore(directory: location)
+        case .postgres:
+            let pool = try PostgresPool(url: location, poolSize: 4, logger: TestPostgres.logger)
+            TestPostgres.keepRunning(pool)
+            try await pool.migrate()
+            return PostgresStore(pool: pool)
         }
     }
 }
@@ -22,17 +41,21 @@ public struct StoreFixture: Sendable {
     public static let workers = ["echo", "sleep", "gate", "fails", "record", "w"]
 
     public let kind: StoreKind
+    /// A directory of the fixture's own (the SQLite database's, and files').
     public let directory: String
+    /// Where the database is: `directory` for SQLite, a URL for PostgreSQL.
+    public let location: String
     public let store: any SeekStore
 
-    public init(_ kind: StoreKind = .sqlite) throws {
+    public init(_ kind: StoreKind = .sqlite) async throws {
         self.kind = kind
         directory = NSTemporaryDirectory() + "seek-store-\(UUID().uuidString)"
-        store = try kind.open(directory)
+        location = try await kind.makeLocation(directory: directory)
+        store = try await kind.open(location)
     }
 
     /// Another instance on the same database: another process, or the same one after a restart.
-    public func another() throws -> any SeekStore { try kind.open(directory) }
+    public func another() async throws -> any SeekStore { try await kind.open(location) }
 
     public func workspace(credits: Int) async throws -> String {
         try await store.createWorkspace(NewWorkspace(name: "test", plan: .pro, startingCredits: credits)).workspace.id

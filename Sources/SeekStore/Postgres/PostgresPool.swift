@@ -38,7 +38,7 @@ public final class PostgresPool: Sendable {
 
     public let client: PostgresClient
     public let location: Location
-    private let logger: Logger
+    let logger: Logger
 
     public init(url: String, poolSize: Int = 20, logger: Logger) throws(SeekError) {
         location = try Location(url: url)

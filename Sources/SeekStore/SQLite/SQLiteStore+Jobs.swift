@@ -11,26 +11,9 @@ extension SQLiteStore: JobStore {
                 return .replayed(earlier)
             }
             let handOff = submission.handOff
-            var job = Job(
-                id: IDKind.job.make(now: now),
-                workspaceID: submission.workspaceID,
-                workerID: submission.workerID,
-                workerVersion: submission.workerVersion.name,
-                status: handOff == nil ? .queued : .running,
-                priority: submission.request.priority,
-                input: submission.request.input,
-                webhookURL: submission.request.webhook,
-                timeoutSeconds: submission.plan.deadlineSeconds,
-                costEstimateCredits: submission.plan.reservedCredits,
-                billingMode: submission.billingMode,
-                createdAt: now
-            )
+            let job = StoredShapes.newJob(submission, at: now)
             // Reserve first: a 402 leaves nothing behind.
             try Self.post(.reserve, job.costEstimateCredits, workspaceID: job.workspaceID, jobID: job.id, workerID: job.workerID, at: now, in: db)
-            if let handOff {
-                job.attempts = 1
-                job.startedAt = now
-            }
             // A job handed to a free slot is stored running under its lease: one commit queues and claims it.
             try db.cachedStatement(
                 sql: """
@@ -71,7 +54,7 @@ extension SQLiteStore: JobStore {
         else { return nil }
         let replays = try Idempotency.replays(
             earlier: row["fingerprint"],
-            usedAt: row.date("created_at") ?? .distantPast,
+            usedAt: try row.date("created_at") ?? .distantPast,
             by: claim,
             at: now
         )
@@ -84,13 +67,16 @@ extension SQLiteStore: JobStore {
     }
 
     static func fetchJob(id: String, workspaceID: String, in db: Database) throws -> Job? {
-        try Row.fetchOne(db.cachedStatement(sql: "\(JobRow.select) WHERE jobs.id = ? AND jobs.workspace_id = ?"), arguments: [id, workspaceID])
-            .map(JobRow.decode)
+        try Row.fetchOne(
+            db.cachedStatement(sql: "\(StoredShapes.selectJob) WHERE jobs.id = ? AND jobs.workspace_id = ?"),
+            arguments: [id, workspaceID]
+        )
+        .map(StoredShapes.job)
     }
 
     public func jobs(workspaceID: String, filter: JobFilter) async throws -> [Job] {
         try await read { db in
-            var sql = "\(JobRow.select) WHERE jobs.workspace_id = ?"
+            var sql = "\(StoredShapes.selectJob) WHERE jobs.workspace_id = ?"
             var arguments: StatementArguments = [workspaceID]
             if let status = filter.status {
                 sql += " AND jobs.status = ?"
@@ -102,7 +88,7 @@ extension SQLiteStore: JobStore {
             }
             sql += " ORDER BY jobs.seq DESC LIMIT ?"
             arguments += [filter.limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(JobRow.decode)
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(StoredShapes.job)
         }
     }
 
@@ -160,13 +146,8 @@ extension SQLiteStore: JobStore {
         -> [ClaimedJob]
     {
         guard !request.isEmpty else { return [] }
-        var candidates = try Row.fetchAll(db.cachedStatement(sql: Self.candidatesSQL), arguments: [Self.maxWorkspacesPerClaim]).map { row in
-            FairShare.Candidate(
-                workspaceID: row["id"],
-                running: row["running"],
-                concurrency: (Plan.named(row["plan"]) ?? .free).concurrency(custom: row["concurrency"])
-            )
-        }
+        var candidates = try Row.fetchAll(db.cachedStatement(sql: StoredShapes.claimCandidates), arguments: [StoredShapes.maxWorkspacesPerClaim])
+            .map(StoredShapes.candidate)
         guard !candidates.isEmpty else { return [] }
         let placeholders = request.workers.map { _ in "?" }.joined(separator: ", ")
         let take = try db.cachedStatement(
@@ -174,7 +155,7 @@ extension SQLiteStore: JobStore {
                 UPDATE jobs SET status = 'running', runner_id = ?, attempts = attempts + 1, started_at = ?, lease_expires_at = ?
                 WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND workspace_id = ? AND worker_id IN (\(placeholders))
                               ORDER BY priority DESC, seq LIMIT ?)
-                RETURNING seq, priority, id, workspace_id, worker_id, worker_version, input, timeout_s, cost_estimate, attempts, webhook_url
+                RETURNING seq, priority, \(StoredShapes.claimedColumns)
                 """
         )
         let lease = now.addingTimeInterval(request.leaseSeconds).storedMillis
@@ -186,14 +167,9 @@ extension SQLiteStore: JobStore {
             guard !shares.isEmpty else { break }
             served = last
             for (workspaceID, jobs) in shares {
-                // RETURNING has no order: restore the workspace's queue order.
-                let rows = try Row.fetchAll(
-                    take,
-                    arguments: [claimant, now.storedMillis, lease, workspaceID] + StatementArguments(request.workers) + [jobs]
-                ).sorted { a, b in
-                    let (pa, pb): (Int, Int) = (a["priority"], b["priority"])
-                    return pa != pb ? pa > pb : (a["seq"] as Int64) < (b["seq"] as Int64)
-                }
+                let rows = try StoredShapes.inQueueOrder(
+                    Row.fetchAll(take, arguments: [claimant, now.storedMillis, lease, workspaceID] + StatementArguments(request.workers) + [jobs])
+                )
                 claimed += rows
                 guard let index = candidates.firstIndex(where: { $0.workspaceID == workspaceID }) else { continue }
                 candidates[index].running += rows.count
@@ -201,40 +177,7 @@ extension SQLiteStore: JobStore {
             }
         }
         cursor.lastServed = served
-        return claimed.map { row in claimedJob(row, startedAt: now) }
-    }
-
-    /// The workspaces with queued jobs, with their plans and running counts, in one statement: a loose scan of
-    /// the queue index (one seek per workspace, however long its queue), then each one's running jobs counted
-    /// in the small index of running jobs.
-    private static let candidatesSQL = """
-        WITH RECURSIVE waiting(id) AS (
-            SELECT (SELECT workspace_id FROM jobs WHERE status = 'queued' ORDER BY workspace_id LIMIT 1)
-            UNION ALL
-            SELECT (SELECT workspace_id FROM jobs WHERE status = 'queued' AND workspace_id > waiting.id ORDER BY workspace_id LIMIT 1)
-            FROM waiting WHERE waiting.id IS NOT NULL
-        )
-        SELECT w.id, w.plan, w.concurrency,
-               (SELECT COUNT(*) FROM jobs r WHERE r.status = 'running' AND r.workspace_id = w.id) AS running
-        FROM (SELECT id FROM waiting WHERE id IS NOT NULL LIMIT ?) q JOIN workspaces w ON w.id = q.id
-        """
-
-    /// Enough to serve every tenant of a busy server in turn; more wait for the next claim's walk.
-    static let maxWorkspacesPerClaim = 1000
-
-    private static func claimedJob(_ row: Row, startedAt: Date) -> ClaimedJob {
-        ClaimedJob(
-            id: row["id"],
-            workspaceID: row["workspace_id"],
-            workerID: row["worker_id"],
-            workerVersion: row["worker_version"],
-            input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
-            deadlineSeconds: row["timeout_s"],
-            reservedCredits: row["cost_estimate"],
-            attempt: row["attempts"],
-            startedAt: startedAt,
-            webhookURL: row["webhook_url"]
-        )
+        return try claimed.map { row in try StoredShapes.claimedJob(row, startedAt: now) }
     }
 
     @discardableResult
@@ -261,18 +204,17 @@ extension SQLiteStore: JobStore {
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT id, workspace_id, worker_id, worker_version, input, timeout_s, cost_estimate, attempts, started_at, webhook_url
-                        FROM jobs WHERE id = ? AND status = 'running' AND runner_id = ?
+                        SELECT \(StoredShapes.claimedColumns), started_at FROM jobs WHERE id = ? AND status = 'running' AND runner_id = ?
                         """
                 ),
                 arguments: [id, claimant]
-            ).map { row in Self.claimedJob(row, startedAt: row.date("started_at") ?? Date()) }
+            ).map { row in try StoredShapes.claimedJob(row, startedAt: try row.date("started_at") ?? Date()) }
         }
     }
 
     public func finish(_ claimed: ClaimedJob, claimant: String, ending: JobEnding, thenClaim next: ClaimRequest?) async throws -> FinishResult {
         let resultText = ending.result?.json.serializedString
-        let filesText = ending.files.isEmpty ? nil : JobRow.encode(ending.files).serializedString
+        let filesText = ending.files.isEmpty ? nil : StoredShapes.encode(ending.files).serializedString
         let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
         let finishedAt = Date(storedMillis: ending.at.storedMillis)
         return try await writer.write { db in
@@ -303,13 +245,8 @@ extension SQLiteStore: JobStore {
                 at: finishedAt,
                 in: db
             )
-            if let publisher = updated["publisher_id"] as String?,
-                let fee = try PlatformFee(percent: updated["platform_fee_percent"] ?? 0) as PlatformFee?
-            {
-                let earning = fee.earning(of: charged)
-                if earning > 0 {
-                    try Self.post(.earning, earning, workspaceID: publisher, jobID: claimed.id, workerID: claimed.workerID, at: finishedAt, in: db)
-                }
+            if let (publisher, earning) = try StoredShapes.publisherEarning(updated, charged: charged) {
+                try Self.post(.earning, earning, workspaceID: publisher, jobID: claimed.id, workerID: claimed.workerID, at: finishedAt, in: db)
             }
             if let url = claimed.webhookURL, let payload {
                 try Self.enqueueWebhook(
@@ -379,80 +316,6 @@ extension SQLiteStore: JobStore {
             let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'queued'") ?? 0
             let running = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE status = 'running'") ?? 0
             return (queued, running)
-        }
-    }
-}
-
-/// Turns job rows into `Job` values and back.
-enum JobRow {
-    /// Jobs with their webhook's delivery state.
-    static let select = """
-        SELECT jobs.*, d.state AS webhook_state, d.attempts AS webhook_attempts
-        FROM jobs LEFT JOIN webhook_deliveries d ON d.job_id = jobs.id
-        """
-
-    static func decode(_ row: Row) -> Job {
-        let status = JobStatus(rawValue: row["status"]) ?? .failed
-        var job = Job(
-            id: row["id"],
-            workspaceID: row["workspace_id"],
-            workerID: row["worker_id"],
-            workerVersion: row["worker_version_name"],
-            status: status,
-            priority: JobPriority(rank: row["priority"]) ?? .normal,
-            input: (try? JSONParser.parse(row["input"] as String)) ?? .object([:]),
-            webhookURL: row["webhook_url"],
-            timeoutSeconds: row["timeout_s"],
-            costEstimateCredits: row["cost_estimate"],
-            billingMode: BillingMode(rawValue: row["billing_mode"]) ?? .perRun,
-            attempts: row["attempts"],
-            createdAt: row.date("created_at") ?? Date(),
-            startedAt: row.date("started_at"),
-            completedAt: row.date("completed_at")
-        )
-        if let run = row["cost_run"] as Int?, status.isTerminal {
-            job.cost = CostBreakdown(runCredits: run, infraCredits: row["cost_infra"] ?? 0)
-        }
-        if let text = row["result"] as String?, let json = try? JSONParser.parse(text) {
-            job.result = ResultEnvelope(json: json)
-        }
-        if let text = row["files"] as String?, let json = try? JSONParser.parse(text) {
-            job.files = decodeFiles(json)
-        }
-        if let code = row["error_code"] as String? {
-            job.error = JobFailure(code: code, message: row["error_message"] ?? "")
-        }
-        if let url = job.webhookURL {
-            // No outbox row yet (the job is not terminal) reads as pending.
-            let state = (row["webhook_state"] as String?).flatMap(WebhookStatus.State.init(rawValue:)) ?? .pending
-            job.webhook = WebhookStatus(url: url, state: state, attempts: row["webhook_attempts"] ?? 0)
-        }
-        return job
-    }
-
-    static func encode(_ files: [JobFile]) -> JSONValue {
-        .array(
-            files.map { file in
-                [
-                    "id": .string(file.id), "name": .string(file.name), "content_type": .string(file.contentType),
-                    "size_bytes": .integer(Int64(file.sizeBytes)), "url": .string(file.url),
-                    "expires_at": file.expiresAt.map { .integer($0.storedMillis) } ?? .null,
-                ]
-            }
-        )
-    }
-
-    static func decodeFiles(_ json: JSONValue) -> [JobFile] {
-        (json.arrayValue ?? []).compactMap { item in
-            guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue, let url = item["url"]?.stringValue else { return nil }
-            return JobFile(
-                id: id,
-                name: name,
-                contentType: item["content_type"]?.stringValue ?? "application/octet-stream",
-                sizeBytes: Int(item["size_bytes"]?.integerValue ?? 0),
-                url: url,
-                expiresAt: item["expires_at"]?.integerValue.map(Date.init(storedMillis:))
-            )
         }
     }
 }

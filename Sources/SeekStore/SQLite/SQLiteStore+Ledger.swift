@@ -73,18 +73,7 @@ extension SQLiteStore: LedgerStore {
             sql += " ORDER BY seq DESC LIMIT ?"
             arguments += [filter.limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let entries = rows.prefix(filter.limit).map { row in
-                LedgerEntry(
-                    id: row["id"],
-                    type: LedgerEntryType(rawValue: row["type"]) ?? .grant,
-                    amount: row["amount"],
-                    balanceAfter: row["balance_after"],
-                    reservedAfter: row["reserved_after"],
-                    jobID: row["job_id"],
-                    workerID: row["worker_id"],
-                    createdAt: row.date("created_at") ?? Date()
-                )
-            }
+            let entries = try rows.prefix(filter.limit).map(StoredShapes.ledgerEntry)
             return Page(items: Array(entries), nextCursor: rows.count > filter.limit ? entries.last?.id : nil)
         }
     }
@@ -133,26 +122,7 @@ extension SQLiteStore: LedgerStore {
                     """,
                 arguments: [workspaceID, start, end]
             )
-            func totals(_ type: LedgerEntryType) -> UsageReport.Totals {
-                let rows = rows.filter { $0["type"] == type.rawValue }
-                func lines(_ key: (Row) -> String) -> [UsageReport.Line] {
-                    var lines: [String: UsageReport.Line] = [:]
-                    for row in rows {
-                        let name = key(row)
-                        lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].credits += row["credits"]
-                        lines[name, default: UsageReport.Line(key: name, credits: 0, jobs: 0)].jobs += row["jobs"]
-                    }
-                    return lines.values.sorted { $0.key < $1.key }
-                }
-                let byWorker = lines { $0["worker_id"] ?? "" }
-                return UsageReport.Totals(
-                    credits: byWorker.reduce(0) { $0 + $1.credits },
-                    jobs: byWorker.reduce(0) { $0 + $1.jobs },
-                    byWorker: byWorker,
-                    byDay: lines { $0["day"] }
-                )
-            }
-            return UsageReport(month: month, spent: totals(.charge), earned: totals(.earning))
+            return try UsageReport(month: month, rows: rows)
         }
     }
 

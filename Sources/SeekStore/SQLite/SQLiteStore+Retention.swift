@@ -3,9 +3,6 @@ import GRDB
 import SeekCore
 
 extension SQLiteStore: RetentionStore {
-    /// Rows changed per write transaction: small enough that jobs and webhooks never wait long behind a pass.
-    static let pruneBatch = 2_000
-
     public func prune(_ policy: RetentionPolicy, now: Date) async throws -> PruneReport {
         var report = PruneReport()
         let jobCutoff = now.addingTimeInterval(-policy.jobData).storedMillis
@@ -34,11 +31,11 @@ extension SQLiteStore: RetentionStore {
         var total = 0
         while true {
             let changed = try await writer.write { db in
-                try db.execute(sql: sql, arguments: [cutoff, Self.pruneBatch])
+                try db.execute(sql: sql, arguments: [cutoff, RetentionPolicy.batchSize])
                 return db.changesCount
             }
             total += changed
-            if changed < Self.pruneBatch { return total }
+            if changed < RetentionPolicy.batchSize { return total }
         }
     }
 }

@@ -36,7 +36,7 @@ extension SQLiteStore: UserStore {
                 throw SeekError.notFound("A user with the email \(email)")
             }
             guard try Self.fetchWorkspace(id: workspaceID, in: db) != nil else { throw SeekError.notFound("Workspace \(workspaceID)") }
-            let user = Self.user(row)
+            let user = try StoredShapes.user(row)
             try db.execute(
                 sql: """
                     INSERT INTO memberships (user_id, workspace_id, role, created_at) VALUES (?, ?, ?, ?)
@@ -72,16 +72,12 @@ extension SQLiteStore: UserStore {
         guard let email = try? AccountRules.normalizedEmail(email) else { return nil }
         return try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]) else { return nil }
-            return (Self.user(row), row["password_hash"])
+            return (try StoredShapes.user(row), try row.string("password_hash"))
         }
     }
 
     public func user(id: String) async throws -> DashboardUser? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user) }
-    }
-
-    private static func user(_ row: Row) -> DashboardUser {
-        DashboardUser(id: row["id"], email: row["email"], createdAt: row.date("created_at") ?? Date())
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(StoredShapes.user) }
     }
 
     public func memberships(userID: String) async throws -> [Membership] {
@@ -93,9 +89,7 @@ extension SQLiteStore: UserStore {
                     WHERE m.user_id = ? ORDER BY m.created_at, m.workspace_id
                     """,
                 arguments: [userID]
-            ).map { row in
-                Membership(workspaceID: row["workspace_id"], workspaceName: row["name"], role: MemberRole(rawValue: row["role"]) ?? .member)
-            }
+            ).map(StoredShapes.membership)
         }
     }
 
@@ -125,13 +119,7 @@ extension SQLiteStore: UserStore {
                     arguments: [tokenHash, now.storedMillis]
                 )
             else { return nil }
-            return DashboardSession(
-                tokenHash: row["token_hash"],
-                userID: row["user_id"],
-                workspaceID: row["workspace_id"],
-                createdAt: row.date("created_at") ?? now,
-                expiresAt: row.date("expires_at") ?? now
-            )
+            return try StoredShapes.session(row, now: now)
         }
     }
 

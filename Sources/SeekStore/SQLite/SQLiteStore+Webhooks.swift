@@ -46,28 +46,13 @@ extension SQLiteStore: WebhookStore {
                 let workspaceID: String = row["workspace_id"]
                 let secrets = try secretsByWorkspace[workspaceID] ?? Self.secrets(workspaceID: workspaceID, in: db)
                 secretsByWorkspace[workspaceID] = secrets
-                return WebhookDelivery(
-                    id: row["id"],
-                    workspaceID: workspaceID,
-                    jobID: row["job_id"],
-                    url: row["url"],
-                    event: row["event"],
-                    payload: Array((row["payload"] as String).utf8),
-                    attemptsMade: row["attempts"],
-                    createdAt: row.date("created_at") ?? now,
-                    secrets: secrets
-                )
+                return try StoredShapes.delivery(row, secrets: secrets, now: now)
             }
         }
     }
 
     public func recordWebhookAttempt(deliveryID: String, attempt: WebhookAttempt, next: WebhookNextStep) async throws {
-        let (state, nextAttempt): (WebhookStatus.State, Date?) =
-            switch next {
-            case .delivered: (.delivered, nil)
-            case let .retry(at): (.pending, at)
-            case .failed: (.failed, nil)
-            }
+        let (state, nextAttempt) = next.stored
         try await writer.write { db in
             try db.cachedStatement(
                 sql: """
@@ -115,14 +100,7 @@ extension SQLiteStore: WebhookStore {
                     WHERE d.job_id = ? ORDER BY a.seq
                     """,
                 arguments: [jobID]
-            ).map { row in
-                WebhookAttempt(
-                    attemptedAt: row.date("attempted_at") ?? Date(),
-                    statusCode: row["status_code"],
-                    error: row["error"],
-                    durationMs: row["duration_ms"]
-                )
-            }
+            ).map(StoredShapes.webhookAttempt)
         }
     }
 

@@ -68,7 +68,7 @@ extension SQLiteStore: WorkerStore {
                 db,
                 sql: "SELECT number, manifest, created_at FROM worker_versions WHERE worker_id = ? AND number = ?",
                 arguments: [id, number]
-            ).map(Self.decodeVersion)
+            ).map(StoredShapes.workerVersion)
         }
     }
 
@@ -77,10 +77,10 @@ extension SQLiteStore: WorkerStore {
             let filter = owner == nil ? "w.state = 'published'" : "w.owner_id = ?"
             let rows = try Row.fetchAll(
                 db,
-                sql: "\(Self.selectWorker) WHERE \(filter) ORDER BY w.id",
+                sql: "\(StoredShapes.selectWorker) WHERE \(filter) ORDER BY w.id",
                 arguments: owner.map { [$0] } ?? []
             )
-            return try rows.map(Self.decodeWorker)
+            return try rows.map(StoredShapes.worker)
         }
     }
 
@@ -130,7 +130,7 @@ extension SQLiteStore: WorkerStore {
                 db,
                 sql: "SELECT * FROM runner_tokens WHERE worker_id = ? ORDER BY id DESC",
                 arguments: [workerID]
-            ).map(Self.decodeToken)
+            ).map(StoredShapes.runnerToken)
         }
     }
 
@@ -142,7 +142,7 @@ extension SQLiteStore: WorkerStore {
                     db,
                     sql: "SELECT * FROM runner_tokens WHERE id = ? AND worker_id = ? AND workspace_id = ?",
                     arguments: [tokenID, workerID, owner]
-                ).map(Self.decodeToken)
+                ).map(StoredShapes.runnerToken)
             else { throw SeekError.notFound("Runner token \(tokenID)") }
             guard record.revokedAt == nil else { return record }
             try db.execute(sql: "UPDATE runner_tokens SET revoked_at = ? WHERE id = ?", arguments: [now.storedMillis, tokenID])
@@ -157,7 +157,7 @@ extension SQLiteStore: WorkerStore {
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT id, worker_id, workspace_id FROM runner_tokens WHERE token_hash = ? AND revoked_at IS NULL"),
                 arguments: [hash]
-            ).map { RunnerIdentity(tokenID: $0["id"], workerID: $0["worker_id"], workspaceID: $0["workspace_id"]) }
+            ).map { RunnerIdentity(tokenID: try $0.string("id"), workerID: try $0.string("worker_id"), workspaceID: try $0.string("workspace_id")) }
         }
     }
 
@@ -204,31 +204,12 @@ extension SQLiteStore: WorkerStore {
         try await read { db in try Self.counter("workers", in: db) }
     }
 
-    // MARK: Rows
-
-    private static let selectWorker = """
-        SELECT w.id, w.owner_id, w.state, w.created_at AS worker_created_at, v.number, v.manifest, v.created_at
-        FROM workers w JOIN worker_versions v ON v.worker_id = w.id AND v.number = w.current_version
-        """
-
     private static func workerRow(id: String, in db: Database) throws -> PublishedWorker? {
-        try Row.fetchOne(db, sql: "\(selectWorker) WHERE w.id = ?", arguments: [id]).map(decodeWorker)
+        try Row.fetchOne(db, sql: "\(StoredShapes.selectWorker) WHERE w.id = ?", arguments: [id]).map(StoredShapes.worker)
     }
 
     private static func ownedWorker(id: String, owner: String, in db: Database) throws -> PublishedWorker? {
         try workerRow(id: id, in: db).flatMap { $0.ownerWorkspaceID == owner ? $0 : nil }
-    }
-
-    private static func decodeToken(_ row: Row) -> RunnerTokenRecord {
-        RunnerTokenRecord(
-            id: row["id"],
-            workerID: row["worker_id"],
-            workspaceID: row["workspace_id"],
-            prefix: row["prefix"],
-            createdAt: row.date("created_at") ?? Date(),
-            lastUsedAt: row.date("last_used_at"),
-            revokedAt: row.date("revoked_at")
-        )
     }
 
     private static func insertVersion(_ manifest: WorkerManifest, number: Int, at now: Date, in db: Database) throws {
@@ -236,22 +217,6 @@ extension SQLiteStore: WorkerStore {
             sql: "INSERT INTO worker_versions (worker_id, number, version, manifest, created_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [manifest.id, number, manifest.version, manifest.json.serializedString, now.storedMillis]
         )
-    }
-
-    private static func decodeWorker(_ row: Row) throws -> PublishedWorker {
-        PublishedWorker(
-            ownerWorkspaceID: row["owner_id"],
-            state: PublishedWorker.State(rawValue: row["state"]) ?? .draft,
-            current: try decodeVersion(row),
-            createdAt: row.date("worker_created_at") ?? Date()
-        )
-    }
-
-    /// A stored manifest was checked when it was stored; reading it back checks it again, so that a row
-    /// edited by hand cannot smuggle a broken schema into the catalog.
-    private static func decodeVersion(_ row: Row) throws -> WorkerVersion {
-        let manifest = try WorkerManifest(json: try JSONParser.parse(row["manifest"] as String))
-        return WorkerVersion(number: row["number"], manifest: manifest, createdAt: row.date("created_at") ?? Date())
     }
 }
 

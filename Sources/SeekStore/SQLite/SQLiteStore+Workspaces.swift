@@ -11,15 +11,7 @@ extension SQLiteStore: WorkspaceStore {
 
     /// A validated workspace, its first key and its webhook secret, inside the caller's transaction.
     static func insertWorkspace(_ request: NewWorkspace, at now: Date, in db: Database) throws -> CreatedWorkspace {
-        let workspace = Workspace(
-            id: IDKind.ws.make(now: now),
-            name: request.name,
-            plan: request.plan,
-            credits: CreditBalance(balance: request.firstCredits, reserved: 0),
-            customRateLimit: nil,
-            creditLine: 0,
-            createdAt: now
-        )
+        let workspace = StoredShapes.newWorkspace(request, at: now)
         let key = Secrets.makeAPIKey()
         try db.execute(
             sql: """
@@ -52,23 +44,7 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     static func fetchWorkspace(id: String, in db: Database) throws -> Workspace? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id]) else { return nil }
-        return Workspace(
-            id: row["id"],
-            name: row["name"],
-            plan: Plan.named(row["plan"]) ?? .free,
-            credits: CreditBalance(balance: row["balance"], reserved: row["reserved"]),
-            customRateLimit: customRateLimit(row),
-            creditLine: row["credit_line"],
-            customConcurrency: row["concurrency"],
-            customMaxKeys: row["max_keys"],
-            createdAt: row.date("created_at") ?? Date()
-        )
-    }
-
-    private static func customRateLimit(_ row: Row) -> RateLimit? {
-        guard let rate = row["rate_per_second"] as Int?, let burst = row["burst"] as Int? else { return nil }
-        return RateLimit(perSecond: rate, burst: burst)
+        try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id]).map(StoredShapes.workspace)
     }
 
     public func updateWorkspace(id: String, _ change: WorkspaceChange) async throws -> Workspace {
@@ -96,15 +72,7 @@ extension SQLiteStore: WorkspaceStore {
                     WHERE k.key_hash = ? AND k.revoked_at IS NULL
                     """
             )
-            guard let row = try Row.fetchOne(statement, arguments: [hash]) else { return nil }
-            return APIKeyIdentity(
-                workspaceID: row["workspace_id"],
-                keyID: row["id"],
-                lastUsedAt: row.date("last_used_at"),
-                scope: KeyScope(rawValue: row["scope"]) ?? .read,
-                plan: Plan.named(row["plan"]) ?? .free,
-                customRateLimit: Self.customRateLimit(row)
-            )
+            return try Row.fetchOne(statement, arguments: [hash]).map(StoredShapes.identity)
         }
     }
 
@@ -145,21 +113,8 @@ extension SQLiteStore: WorkspaceStore {
                     SELECT * FROM api_keys WHERE workspace_id = ? AND revoked_at IS NULL ORDER BY created_at, id
                     """,
                 arguments: [workspaceID]
-            ).map(Self.keyRecord)
+            ).map(StoredShapes.key)
         }
-    }
-
-    private static func keyRecord(_ row: Row) -> APIKeyRecord {
-        APIKeyRecord(
-            id: row["id"],
-            workspaceID: row["workspace_id"],
-            name: row["name"],
-            prefix: row["prefix"],
-            scope: KeyScope(rawValue: row["scope"]) ?? .read,
-            createdAt: row.date("created_at") ?? Date(),
-            lastUsedAt: row.date("last_used_at"),
-            revokedAt: row.date("revoked_at")
-        )
     }
 
     public func createKey(workspaceID: String, name: String, scope: KeyScope) async throws -> (record: APIKeyRecord, key: String) {
@@ -199,7 +154,7 @@ extension SQLiteStore: WorkspaceStore {
             let now = Date.storeNow()
             try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now.storedMillis, keyID])
             try Self.moveCredentialsEpoch(in: db)
-            var record = Self.keyRecord(row)
+            var record = try StoredShapes.key(row)
             record.revokedAt = now
             return record
         }
@@ -236,14 +191,7 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     private static func loadSecrets(workspaceID: String, in db: Database) throws -> WebhookSecrets? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM webhook_secrets WHERE workspace_id = ?", arguments: [workspaceID]),
-            let current = WebhookSecret(encoded: row["secret"])
-        else { return nil }
-        return WebhookSecrets(
-            current: current,
-            previous: (row["previous_secret"] as String?).flatMap(WebhookSecret.init(encoded:)),
-            previousUntil: row.date("previous_until")
-        )
+        try Row.fetchOne(db, sql: "SELECT * FROM webhook_secrets WHERE workspace_id = ?", arguments: [workspaceID]).flatMap(StoredShapes.secrets)
     }
 
     private static func saveSecrets(_ secrets: WebhookSecrets, workspaceID: String, in db: Database) throws {

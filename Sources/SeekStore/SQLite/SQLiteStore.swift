@@ -52,10 +52,9 @@ extension Date {
     init(storedMillis: Int64) { self.init(timeIntervalSince1970: Double(storedMillis) / 1000) }
 }
 
-extension Row {
-    func date(_ column: String) -> Date? {
-        (self[column] as Int64?).map(Date.init(storedMillis:))
-    }
+extension Row: StoredRow {
+    func text(_ column: String) -> String? { self[column] }
+    func integer(_ column: String) -> Int64? { self[column] }
 }
 
 /// Where the round robin of claims stands. In memory: one process claims from an SQLite database (the server),

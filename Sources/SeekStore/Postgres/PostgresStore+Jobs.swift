@@ -1,0 +1,389 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SeekCore
+
+extension PostgresStore: JobStore {
+    public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
+        let inputText = submission.request.input.serializedString
+        let logger = logger
+        return try await write { db in
+            let now = Date.storeNow()
+            if let claim = submission.idempotency {
+                // The workspace's row is the turnstile: of two submits with one key on any nodes, the second reads
+                // the first's key once it commits.
+                try await db.run("SELECT 1 FROM workspaces WHERE id = \(submission.workspaceID) FOR UPDATE", logger: logger)
+                if let earlier = try await Self.replay(claim, workspaceID: submission.workspaceID, now: now, on: db, logger: logger) {
+                    return .replayed(earlier)
+                }
+            }
+            let handOff = submission.handOff
+            let job = StoredShapes.newJob(submission, at: now)
+            // Reserve first: a 402 leaves nothing behind.
+            try await Self.post(
+                .reserve,
+                job.costEstimateCredits,
+                workspaceID: job.workspaceID,
+                jobID: job.id,
+                workerID: job.workerID,
+                at: now,
+                on: db,
+                logger: logger
+            )
+            let lease = handOff.map { now.addingTimeInterval($0.seconds).storedMillis }
+            try await db.run(
+                """
+                INSERT INTO jobs (id, workspace_id, worker_id, status, priority, input, webhook_url, timeout_s, cost_estimate,
+                                  billing_mode, created_at, runner_id, attempts, started_at, lease_expires_at, worker_version,
+                                  worker_version_name, publisher_id, platform_fee_percent)
+                VALUES (\(job.id), \(job.workspaceID), \(job.workerID), \(job.status.rawValue), \(job.priority.rank), \(inputText),
+                        \(job.webhookURL), \(job.timeoutSeconds), \(job.costEstimateCredits), \(job.billingMode.rawValue),
+                        \(now.storedMillis), \(handOff?.claimant), \(job.attempts), \(job.startedAt?.storedMillis), \(lease),
+                        \(submission.workerVersion.number), \(submission.workerVersion.name), \(submission.publisher?.workspaceID),
+                        \(submission.publisher?.fee.percent))
+                """,
+                logger: logger
+            )
+            if let claim = submission.idempotency {
+                try await db.run(
+                    """
+                    INSERT INTO idempotency_keys (workspace_id, key, fingerprint, job_id, created_at)
+                    VALUES (\(job.workspaceID), \(claim.key), \(claim.fingerprint), \(job.id), \(now.storedMillis))
+                    ON CONFLICT (workspace_id, key) DO UPDATE
+                    SET fingerprint = excluded.fingerprint, job_id = excluded.job_id, created_at = excluded.created_at
+                    """,
+                    logger: logger
+                )
+            }
+            return .created(job)
+        }
+    }
+
+    /// The job an earlier use of this key created, or nil if the key is new (or older than the window).
+    private static func replay(
+        _ claim: IdempotencyClaim,
+        workspaceID: String,
+        now: Date,
+        on db: PostgresConnection,
+        logger: Logger
+    ) async throws -> Job? {
+        guard
+            let row = try await db.first(
+                "SELECT fingerprint, job_id, created_at FROM idempotency_keys WHERE workspace_id = \(workspaceID) AND key = \(claim.key)",
+                logger: logger
+            )
+        else { return nil }
+        let replays = try Idempotency.replays(
+            earlier: try row.string("fingerprint"),
+            usedAt: try row.date("created_at") ?? .distantPast,
+            by: claim,
+            at: now
+        )
+        guard replays else { return nil }
+        return try await fetchJob(id: try row.string("job_id"), workspaceID: workspaceID, on: db, logger: logger)
+    }
+
+    public func job(id: String, workspaceID: String) async throws -> Job? {
+        let logger = logger
+        return try await read { db in try await Self.fetchJob(id: id, workspaceID: workspaceID, on: db, logger: logger) }
+    }
+
+    /// The job, if it is this workspace's; `locking` holds its row until the transaction ends.
+    static func fetchJob(id: String, workspaceID: String, locking: Bool = false, on db: PostgresConnection, logger: Logger) async throws -> Job? {
+        try await db.first(
+            "\(unescaped: StoredShapes.selectJob) WHERE jobs.id = \(id) AND jobs.workspace_id = \(workspaceID) \(unescaped: locking ? "FOR UPDATE OF jobs" : "")",
+            logger: logger
+        ).map(StoredShapes.job)
+    }
+
+    public func jobs(workspaceID: String, filter: JobFilter) async throws -> [Job] {
+        let logger = logger
+        return try await read { db in
+            try await db.all(
+                """
+                \(unescaped: StoredShapes.selectJob) WHERE jobs.workspace_id = \(workspaceID)
+                AND (\(filter.status?.rawValue)::text IS NULL OR jobs.status = \(filter.status?.rawValue))
+                AND (\(filter.workerID)::text IS NULL OR jobs.worker_id = \(filter.workerID))
+                ORDER BY jobs.seq DESC LIMIT \(filter.limit)
+                """,
+                logger: logger
+            ).map(StoredShapes.job)
+        }
+    }
+
+    public func cancel(jobID: String, workspaceID: String, ending: JobEnding) async throws -> Job {
+        let payload = ending.webhookPayload.serializedString
+        let now = Date(storedMillis: ending.at.storedMillis)
+        let logger = logger
+        return try await write { db in
+            // Locked, so that a claim (which skips locked rows) cannot start the job while it is cancelled.
+            guard var job = try await Self.fetchJob(id: jobID, workspaceID: workspaceID, locking: true, on: db, logger: logger) else {
+                throw SeekError.notFound("Job \(jobID)")
+            }
+            guard job.status.canMove(to: .cancelled) else {
+                throw SeekError(.conflict, "Job \(jobID) is \(job.status.rawValue); only a queued job can be cancelled.")
+            }
+            try await db.run(
+                "UPDATE jobs SET status = 'cancelled', completed_at = \(now.storedMillis), cost_run = 0, cost_infra = 0 WHERE id = \(jobID)",
+                logger: logger
+            )
+            try await Self.settle(
+                reserved: job.costEstimateCredits,
+                charged: 0,
+                workspaceID: workspaceID,
+                jobID: jobID,
+                workerID: job.workerID,
+                at: now,
+                on: db,
+                logger: logger
+            )
+            if let url = job.webhookURL {
+                try await Self.enqueueWebhook(
+                    url: url,
+                    workspaceID: workspaceID,
+                    jobID: jobID,
+                    payload: payload,
+                    event: ending.event,
+                    at: now,
+                    on: db,
+                    logger: logger
+                )
+                job.webhook = WebhookStatus(url: url, state: .pending, attempts: 0)
+            }
+            job.status = .cancelled
+            job.completedAt = now
+            job.cost = .zero
+            return job
+        }
+    }
+
+    public func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
+        let request = ClaimRequest(workers: workers, limit: limit, leaseSeconds: leaseSeconds)
+        guard !request.isEmpty else { return [] }
+        let (logger, cursor) = (logger, claimCursor)
+        return try await write { db in try await Self.claim(request, claimant: claimant, at: Date.storeNow(), cursor: cursor, on: db, logger: logger)
+        }
+    }
+
+    /// Held (with the workspace's hash) while a transaction claims a workspace's jobs: claims for one workspace
+    /// take turns across nodes, so that the running count each reads holds the plan's concurrency.
+    static let claimLock: Int32 = 0x5EE4_0002
+
+    static let candidatesQuery = StoredShapes.claimCandidates.replacingOccurrences(of: "LIMIT ?", with: "LIMIT $1")
+
+    /// Moves queued jobs to running under `claimant`'s lease, in the caller's transaction, shared fairly among the
+    /// workspaces waiting (`FairShare`), as the SQLite store does; rows another transaction holds are skipped.
+    static func claim(
+        _ request: ClaimRequest,
+        claimant: String,
+        at now: Date,
+        cursor: ClaimCursor,
+        on db: PostgresConnection,
+        logger: Logger
+    ) async throws -> [ClaimedJob] {
+        guard !request.isEmpty else { return [] }
+        var bindings = PostgresBindings()
+        bindings.append(StoredShapes.maxWorkspacesPerClaim)
+        var candidates = try await db.all(PostgresQuery(unsafeSQL: candidatesQuery, binds: bindings), logger: logger).map(StoredShapes.candidate)
+        guard !candidates.isEmpty else { return [] }
+        let lease = now.addingTimeInterval(request.leaseSeconds).storedMillis
+        var claimed: [PostgresStoredRow] = []
+        var served = cursor.lastServed
+        // A workspace whose queued jobs are for other workers gives back its share; a second pass hands it on.
+        for _ in 0..<2 where claimed.count < request.limit {
+            let (shares, last) = FairShare.shares(candidates, limit: request.limit - claimed.count, after: served)
+            guard !shares.isEmpty else { break }
+            served = last
+            // Locks in one order, so that two claims never wait on each other in a circle.
+            for (workspaceID, share) in shares.sorted(by: { $0.workspaceID < $1.workspaceID }) {
+                guard let index = candidates.firstIndex(where: { $0.workspaceID == workspaceID }) else { continue }
+                try await db.run("SELECT pg_advisory_xact_lock(\(claimLock), hashtext(\(workspaceID)))", logger: logger)
+                let running =
+                    try await db.first(
+                        "SELECT COUNT(*) AS running FROM jobs WHERE status = 'running' AND workspace_id = \(workspaceID)",
+                        logger: logger
+                    )?.int("running") ?? 0
+                let jobs = min(share, max(0, candidates[index].concurrency - running))
+                guard jobs > 0 else { continue }
+                let rows = try StoredShapes.inQueueOrder(
+                    await db.all(
+                        """
+                        UPDATE jobs SET status = 'running', runner_id = \(claimant), attempts = attempts + 1, started_at = \(now.storedMillis),
+                                        lease_expires_at = \(lease)
+                        WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND workspace_id = \(workspaceID)
+                                      AND worker_id = ANY(\(request.workers))
+                                      ORDER BY priority DESC, seq LIMIT \(jobs) FOR UPDATE SKIP LOCKED)
+                        RETURNING seq, priority, \(unescaped: StoredShapes.claimedColumns)
+                        """,
+                        logger: logger
+                    )
+                )
+                claimed += rows
+                candidates[index].running = running + rows.count
+                if rows.count < jobs { candidates[index].queued = 0 }
+            }
+        }
+        cursor.lastServed = served
+        return try claimed.map { row in try StoredShapes.claimedJob(row, startedAt: now) }
+    }
+
+    @discardableResult
+    public func renewLeases(jobIDs: [String], claimant: String, leaseSeconds: Double) async throws -> Set<String> {
+        guard !jobIDs.isEmpty else { return [] }
+        let logger = logger
+        return try await write { db in
+            let expires = Date().addingTimeInterval(leaseSeconds).storedMillis
+            let rows = try await db.all(
+                """
+                UPDATE jobs SET lease_expires_at = \(expires) WHERE id = ANY(\(jobIDs)) AND status = 'running' AND runner_id = \(claimant)
+                RETURNING id
+                """,
+                logger: logger
+            )
+            return Set(try rows.map { try $0.string("id") })
+        }
+    }
+
+    public func runningJob(id: String, claimant: String) async throws -> ClaimedJob? {
+        let logger = logger
+        return try await read { db in
+            guard
+                let row = try await db.first(
+                    """
+                    SELECT \(unescaped: StoredShapes.claimedColumns), started_at FROM jobs
+                    WHERE id = \(id) AND status = 'running' AND runner_id = \(claimant)
+                    """,
+                    logger: logger
+                )
+            else { return nil }
+            return try StoredShapes.claimedJob(row, startedAt: try row.date("started_at") ?? Date())
+        }
+    }
+
+    public func finish(_ claimed: ClaimedJob, claimant: String, ending: JobEnding, thenClaim next: ClaimRequest?) async throws -> FinishResult {
+        let resultText = ending.result?.json.serializedString
+        let filesText = ending.files.isEmpty ? nil : StoredShapes.encode(ending.files).serializedString
+        let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
+        let finishedAt = Date(storedMillis: ending.at.storedMillis)
+        let (logger, cursor) = (logger, claimCursor)
+        return try await write { db in
+            let updated = try await db.first(
+                """
+                UPDATE jobs SET status = \(ending.status.rawValue), completed_at = \(finishedAt.storedMillis), result = \(resultText),
+                                files = \(filesText), cost_run = \(ending.cost.runCredits), cost_infra = \(ending.cost.infraCredits),
+                                error_code = \(ending.error?.code), error_message = \(ending.error?.message), lease_expires_at = NULL
+                WHERE id = \(claimed.id) AND status = 'running' AND runner_id = \(claimant) AND attempts = \(claimed.attempt)
+                RETURNING publisher_id, platform_fee_percent
+                """,
+                logger: logger
+            )
+            if let updated {
+                let charged = try await Self.settle(
+                    reserved: claimed.reservedCredits,
+                    charged: ending.cost.totalCredits,
+                    workspaceID: claimed.workspaceID,
+                    jobID: claimed.id,
+                    workerID: claimed.workerID,
+                    at: finishedAt,
+                    on: db,
+                    logger: logger
+                )
+                if let (publisher, earning) = try StoredShapes.publisherEarning(updated, charged: charged) {
+                    try await Self.post(
+                        .earning,
+                        earning,
+                        workspaceID: publisher,
+                        jobID: claimed.id,
+                        workerID: claimed.workerID,
+                        at: finishedAt,
+                        on: db,
+                        logger: logger
+                    )
+                }
+                if let url = claimed.webhookURL, let payload {
+                    try await Self.enqueueWebhook(
+                        url: url,
+                        workspaceID: claimed.workspaceID,
+                        jobID: claimed.id,
+                        payload: payload,
+                        event: ending.event,
+                        at: finishedAt,
+                        on: db,
+                        logger: logger
+                    )
+                }
+            }
+            // The next jobs for the freed slot, in this commit, last: the claim's lock is held only until it commits.
+            var nextJobs: [ClaimedJob] = []
+            if let next { nextJobs = try await Self.claim(next, claimant: claimant, at: finishedAt, cursor: cursor, on: db, logger: logger) }
+            // Without `updated`, the run lost its lease and the job was requeued (and maybe finished) elsewhere.
+            return FinishResult(recorded: updated != nil, next: nextJobs)
+        }
+    }
+
+    /// Charges what a job cost out of its reservation and releases the rest; returns what was charged.
+    @discardableResult
+    private static func settle(
+        reserved: Int,
+        charged: Int,
+        workspaceID: String,
+        jobID: String,
+        workerID: String,
+        at now: Date,
+        on db: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int {
+        var total = 0
+        for (type, amount) in Settlement.entries(reserved: reserved, charged: charged) {
+            try await post(type, amount, workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, on: db, logger: logger)
+            if type == .charge { total += amount }
+        }
+        return total
+    }
+
+    /// Puts running jobs back in the queue as if never started; the caller's condition says which.
+    private static let requeue = "UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL"
+
+    public func returnToQueue(_ claimed: ClaimedJob, claimant: String) async throws {
+        let logger = logger
+        try await write { db in
+            try await db.run(
+                """
+                \(unescaped: Self.requeue)
+                WHERE id = \(claimed.id) AND status = 'running' AND runner_id = \(claimant) AND attempts = \(claimed.attempt)
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func releaseClaims(of claimant: String) async throws -> Int {
+        let logger = logger
+        return try await write { db in
+            try await db.run("\(unescaped: Self.requeue) WHERE status = 'running' AND runner_id = \(claimant) RETURNING 1", logger: logger)
+        }
+    }
+
+    public func requeueExpiredLeases(before cutoff: Date) async throws -> Int {
+        let logger = logger
+        return try await write { db in
+            try await db.run(
+                "\(unescaped: Self.requeue) WHERE status = 'running' AND lease_expires_at < \(cutoff.storedMillis) RETURNING 1",
+                logger: logger
+            )
+        }
+    }
+
+    public func queueCounts() async throws -> (queued: Int, running: Int) {
+        let logger = logger
+        return try await read { db in
+            let row = try await db.first(
+                """
+                SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'queued') AS queued, (SELECT COUNT(*) FROM jobs WHERE status = 'running') AS running
+                """,
+                logger: logger
+            )
+            return (try row?.int("queued") ?? 0, try row?.int("running") ?? 0)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SeekCore
+
+extension PostgresStore: LedgerStore {
+    /// Posts one immutable ledger entry and moves the workspace's cached balance with it, in the caller's
+    /// transaction. The workspace's row stays locked until the transaction ends, so that concurrent posts to
+    /// one workspace on any nodes apply one after another. Every credit that moves in Seek moves through here.
+    @discardableResult
+    static func post(
+        _ type: LedgerEntryType,
+        _ amount: Int,
+        workspaceID: String,
+        jobID: String? = nil,
+        workerID: String? = nil,
+        at now: Date,
+        on db: PostgresConnection,
+        logger: Logger
+    ) async throws -> CreditBalance {
+        let (current, creditLine) = try await lockedBalance(workspaceID: workspaceID, on: db, logger: logger)
+        let next = try current.applying(type, amount, creditLine: creditLine)
+        let (balanceDelta, reservedDelta) = type.effect(of: amount)
+        try await db.run("UPDATE workspaces SET balance = \(next.balance), reserved = \(next.reserved) WHERE id = \(workspaceID)", logger: logger)
+        try await db.run(
+            """
+            INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after,
+                                        job_id, worker_id, created_at)
+            VALUES (\(IDKind.txn.make(now: now)), \(workspaceID), \(type.rawValue), \(amount), \(balanceDelta), \(reservedDelta),
+                    \(next.balance), \(next.reserved), \(jobID), \(workerID), \(now.storedMillis))
+            """,
+            logger: logger
+        )
+        return next
+    }
+
+    private static func lockedBalance(workspaceID: String, on db: PostgresConnection, logger: Logger) async throws -> (CreditBalance, creditLine: Int)
+    {
+        guard
+            let row = try await db.first(
+                "SELECT balance, reserved, credit_line FROM workspaces WHERE id = \(workspaceID) FOR UPDATE",
+                logger: logger
+            )
+        else { throw SeekError.notFound("Workspace \(workspaceID)") }
+        return (CreditBalance(balance: try row.int("balance"), reserved: try row.int("reserved")), try row.int("credit_line"))
+    }
+
+    public func addCredits(workspaceID: String, type: LedgerEntryType, amount: Int) async throws -> CreditBalance {
+        try CreditAddition.validate(type: type, amount: amount)
+        let logger = logger
+        return try await write { db in
+            try await Self.post(type, amount, workspaceID: workspaceID, at: Date.storeNow(), on: db, logger: logger)
+        }
+    }
+
+    public func ledger(workspaceID: String, filter: LedgerFilter) async throws -> Page<LedgerEntry> {
+        let logger = logger
+        let types = filter.types.map(\.rawValue).sorted()
+        return try await read { db in
+            let rows = try await db.all(
+                """
+                SELECT * FROM ledger_entries WHERE workspace_id = \(workspaceID)
+                AND (\(filter.cursor)::text IS NULL
+                     OR seq < (SELECT seq FROM ledger_entries WHERE id = \(filter.cursor) AND workspace_id = \(workspaceID)))
+                AND (\(filter.from?.storedMillis)::bigint IS NULL OR created_at >= \(filter.from?.storedMillis))
+                AND (\(filter.to?.storedMillis)::bigint IS NULL OR created_at < \(filter.to?.storedMillis))
+                AND (cardinality(\(types)::text[]) = 0 OR type = ANY(\(types)))
+                ORDER BY seq DESC LIMIT \(filter.limit + 1)
+                """,
+                logger: logger
+            )
+            let entries = try rows.prefix(filter.limit).map(StoredShapes.ledgerEntry)
+            return Page(items: Array(entries), nextCursor: rows.count > filter.limit ? entries.last?.id : nil)
+        }
+    }
+
+    public func openMonth(workspaceID: String, month: UTCMonth, at date: Date) async throws -> Bool {
+        let now = Date(storedMillis: date.storedMillis)
+        let logger = logger
+        return try await write { db in
+            guard
+                let row = try await db.first(
+                    "SELECT plan, granted_month, balance, reserved FROM workspaces WHERE id = \(workspaceID) FOR UPDATE",
+                    logger: logger
+                )
+            else { throw SeekError.notFound("Workspace \(workspaceID)") }
+            // Checked under the row's lock: of many requests at the month's first moment on any nodes, exactly one opens it.
+            if let granted = try row.text("granted_month").flatMap(UTCMonth.init(parsing:)), granted >= month { return false }
+            let plan = Plan.named(try row.string("plan")) ?? .free
+            let balance = CreditBalance(balance: try row.int("balance"), reserved: try row.int("reserved"))
+            let lastGrant =
+                try await db.first(
+                    "SELECT amount FROM ledger_entries WHERE workspace_id = \(workspaceID) AND type = 'grant' ORDER BY seq DESC LIMIT 1",
+                    logger: logger
+                )?.int("amount") ?? 0
+            for (type, amount) in MonthlyGrant.entries(plan: plan, balance: balance, lastGrant: lastGrant) {
+                try await Self.post(type, amount, workspaceID: workspaceID, at: now, on: db, logger: logger)
+            }
+            try await db.run("UPDATE workspaces SET granted_month = \(month.description) WHERE id = \(workspaceID)", logger: logger)
+            return true
+        }
+    }
+
+    public func usage(workspaceID: String, month: UTCMonth) async throws -> UsageReport {
+        let (start, end) = (month.start.storedMillis, month.next.start.storedMillis)
+        let logger = logger
+        return try await read { db in
+            let rows = try await db.all(
+                """
+                SELECT type, worker_id, to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
+                       SUM(amount)::bigint AS credits, COUNT(DISTINCT job_id) AS jobs
+                FROM ledger_entries
+                WHERE workspace_id = \(workspaceID) AND type IN ('charge', 'earning') AND created_at >= \(start) AND created_at < \(end)
+                GROUP BY type, worker_id, day
+                """,
+                logger: logger
+            )
+            return try UsageReport(month: month, rows: rows)
+        }
+    }
+
+    public func ledgerSum(workspaceID: String) async throws -> CreditBalance {
+        let logger = logger
+        return try await read { db in
+            let row = try await db.first(
+                """
+                SELECT COALESCE(SUM(balance_delta), 0)::bigint AS balance, COALESCE(SUM(reserved_delta), 0)::bigint AS reserved
+                FROM ledger_entries WHERE workspace_id = \(workspaceID)
+                """,
+                logger: logger
+            )
+            return CreditBalance(balance: try row?.int("balance") ?? 0, reserved: try row?.int("reserved") ?? 0)
+        }
+    }
+}
