@@ -122,8 +122,23 @@ class Client:
             cursor = page["next_cursor"]
 
 
+# With SEEK_TEST_STORE=postgres (scripts/test runs the suite a second time so), every test gets a fresh database on
+# the PostgreSQL server the test command started (SEEK_TEST_POSTGRES_URL); `seek serve` and `seek admin` find it in
+# SEEK_DATABASE_URL. The data directory still holds the node's id, its lock and files.
+STORE = os.environ.get("SEEK_TEST_STORE", "sqlite")
+
+
+def fresh_postgres_database() -> str:
+    base = os.environ["SEEK_TEST_POSTGRES_URL"]
+    name = "bb_" + os.urandom(8).hex()
+    subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name}"], check=True, capture_output=True, timeout=60)
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture
-def data_dir(tmp_path) -> Path:
+def data_dir(tmp_path, monkeypatch) -> Path:
+    if STORE == "postgres":
+        monkeypatch.setenv("SEEK_DATABASE_URL", fresh_postgres_database())
     return tmp_path / "seek-data"
 
 

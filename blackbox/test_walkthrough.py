@@ -68,4 +68,5 @@ def test_configuration_from_environment(data_dir, servers):
     server.process = subprocess.Popen([str(SEEK), "serve"], env=env, stdout=open(server.log, "ab"), stderr=subprocess.STDOUT)
     servers.append(server)
     server.wait_ready()
-    assert (data_dir / "seek.sqlite").exists()
+    # The store is the one the environment names: SQLite in SEEK_DATA_DIR, unless SEEK_DATABASE_URL names PostgreSQL.
+    assert (data_dir / "seek.sqlite").exists() == ("SEEK_DATABASE_URL" not in os.environ)

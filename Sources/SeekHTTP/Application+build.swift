@@ -76,7 +76,7 @@ public struct SeekServer: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
-        OperationsController(store: store, metrics: metrics).register(in: router)
+        OperationsController(store: store, metrics: metrics, health: runtime.health).register(in: router)
         // A file's signed URL is its own authorization (like a presigned object URL): no key.
         FileDownloadController(files: runtime.files, signer: fileSigner, now: now).register(in: router)
         // Runners authenticate with their worker's token, not an API key: a group of its own.

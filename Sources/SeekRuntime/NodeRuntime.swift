@@ -71,6 +71,8 @@ public struct NodeRuntime: Sendable {
     public let addressGuard: AddressGuard
     /// What workers fetch from other hosts goes through it.
     public let fetcher: WebFetcher
+    /// Whether the storage answers, for `/healthz`.
+    public let health: HealthProbe
 
     public init(
         store: any SeekStore,
@@ -122,11 +124,12 @@ public struct NodeRuntime: Sendable {
         // An expired lease is found within half a lease (5 s at most) of expiring.
         cleaner = Cleaner(files: files, store: store, policy: configuration.retention, logger: logger)
         reaper = LeaseReaper(queue: queue, interval: min(.seconds(5), .seconds(configuration.leaseSeconds / 2)), logger: logger)
+        health = HealthProbe(store: store, logger: logger)
     }
 
     /// The services in start order; a service group stops them in reverse, so the runner drains before the
     /// sender stops (a job that ends while draining still gets its webhook).
-    public var services: [any Service] { [OnShutdown(fetcher.shutdown), webhookSender, runner, reaper, cleaner] }
+    public var services: [any Service] { [OnShutdown(fetcher.shutdown), health, webhookSender, runner, reaper, cleaner] }
 }
 
 /// Runs `action` once the service group shuts down (after the services started later have stopped).

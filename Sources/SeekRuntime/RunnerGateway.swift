@@ -96,7 +96,8 @@ public final class RunnerGateway: Sendable {
     public func heartbeat(_ identity: RunnerIdentity, runnerID: String, jobIDs: [String]) async throws -> Set<String> {
         let claimant = try claimant(identity, runnerID)
         try await notePresence(identity, claimant: claimant)
-        return try await queue.heartbeat(jobIDs: jobIDs, claimant: claimant, leaseSeconds: configuration.leaseSeconds)
+        // A malformed id names no job this runner holds: it is simply not renewed.
+        return try await queue.heartbeat(jobIDs: jobIDs.filter(IDKind.job.matches), claimant: claimant, leaseSeconds: configuration.leaseSeconds)
     }
 
     /// Stores a result file of a job this runner holds; the finish names it to attach it.

@@ -20,4 +20,4 @@ public protocol WebhookStore: Sendable {
 }
 
 /// Everything a Seek node needs from storage.
-public typealias SeekStore = WorkspaceStore & LedgerStore & JobStore & WebhookStore & WorkerStore & UserStore & RetentionStore
+public typealias SeekStore = WorkspaceStore & LedgerStore & JobStore & WebhookStore & WorkerStore & UserStore & RetentionStore & StorageProbe

@@ -21,37 +21,6 @@ struct Seek: AsyncParsableCommand {
     )
 }
 
-/// Where the data lives; shared by `serve` and every `admin` command. The one place that chooses the store.
-struct StorageOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "SQLite data directory (env SEEK_DATA_DIR, default ./seek-data).")
-    var dataDir: String?
-
-    @Option(name: .customLong("files-dir"), help: "Where files are kept (env SEEK_FILES_DIR, default DATA_DIR/files).")
-    var filesDir: String?
-    @Option(name: .customLong("database-url"), help: "postgres://… to use PostgreSQL (env SEEK_DATABASE_URL).")
-    var databaseURL: String?
-
-    var resolvedDataDir: String { dataDir ?? Environment.value("SEEK_DATA_DIR") ?? "./seek-data" }
-    var resolvedDatabaseURL: String? { databaseURL ?? Environment.value("SEEK_DATABASE_URL") }
-
-    /// The store; safe while a server runs on the same storage (admin commands are a second process).
-    func openStore(commitDelay: TimeInterval = SQLiteStore.defaultCommitDelay) throws -> any SeekStore {
-        if let url = resolvedDatabaseURL, !url.isEmpty {
-            throw ValidationError("PostgreSQL storage (--database-url) is not part of this build yet; omit it to use SQLite in --data-dir.")
-        }
-        return try SQLiteStore(directory: resolvedDataDir, commitDelay: commitDelay)
-    }
-
-    /// Result files, beside the database.
-    /// Files under the data directory, or `--files-dir` (a mount every node shares).
-    func openFiles(retention: TimeInterval = 7 * 24 * 3600) throws -> any FileStore {
-        try LocalFileStore(
-            directory: filesDir ?? Environment.value("SEEK_FILES_DIR") ?? (resolvedDataDir as NSString).appendingPathComponent("files"),
-            retention: retention
-        )
-    }
-}
-
 enum Environment {
     static func value(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
@@ -222,7 +191,8 @@ struct Serve: AsyncParsableCommand {
         let retentionDays = fileRetentionDays ?? Environment.value("SEEK_FILE_RETENTION_DAYS").flatMap(Double.init) ?? 7
         guard retentionDays > 0, retentionDays <= 3650 else { throw ValidationError("File retention is more than 0 and at most 3650 days.") }
         configuration.publicURL = publicURL ?? Environment.value("SEEK_PUBLIC_URL") ?? "http://\(configuration.host):\(configuration.port)"
-        let store = try storage.openStore(commitDelay: commitDelay)
+        let opened = try await storage.openStore(commitDelay: commitDelay, logger: logger)
+        let store = opened.store
         configuration.fileSigner = FileURLSigner(key: try await store.serverSecret(named: "file-urls"))
         configuration.dashboardFormKey = try await store.serverSecret(named: "dashboard-forms")
         // Before anything claims: a second server on the same directory must not share this node's leases.
@@ -250,7 +220,7 @@ struct Serve: AsyncParsableCommand {
             logger: logger
         )
         let server = SeekServer(store: store, runtime: runtime, metrics: metrics, configuration: configuration)
-        let app = buildApplication(configuration, server: server, services: [HeldResource(lock)] + runtime.services, logger: logger)
+        let app = buildApplication(configuration, server: server, services: [opened.lifetime, HeldResource(lock)] + runtime.services, logger: logger)
         try await app.runService()
     }
 
@@ -358,7 +328,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             guard let role = MemberRole(rawValue: role) else { throw ValidationError("--role is owner or member.") }
             do {
-                let user = try await storage.openStore().addMembership(email: email, workspaceID: workspace, role: role)
+                let user = try await storage.openStore().store.addMembership(email: email, workspaceID: workspace, role: role)
                 print(
                     JSONValue.object([
                         "user_id": .string(user.id), "email": .string(user.email), "workspace_id": .string(workspace), "role": .string(role.rawValue),
@@ -397,7 +367,7 @@ struct UserCommand: AsyncParsableCommand {
                 password = Secrets.makeSessionToken().prefix(20).description
                 made = password
             }
-            let store = try storage.openStore()
+            let store = try await storage.openStore().store
             do {
                 let email = try AccountRules.normalizedEmail(email)
                 let hash = try await Passwords.hash(password)
@@ -437,7 +407,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
         func run() async throws {
             guard let plan = Plan.named(plan) else { throw ValidationError("Unknown plan \(plan); use free, pro or enterprise.") }
             if let credits, credits < 0 { throw ValidationError("--credits cannot be negative.") }
-            let created = try await storage.openStore().createWorkspace(NewWorkspace(name: name, plan: plan, startingCredits: credits))
+            let created = try await storage.openStore().store.createWorkspace(NewWorkspace(name: name, plan: plan, startingCredits: credits))
             print(JSONValue.object(["workspace_id": .string(created.workspace.id), "api_key": .string(created.apiKey)]).serializedString)
         }
     }
@@ -474,7 +444,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
             }
             let workspace: Workspace
             do {
-                workspace = try await storage.openStore().updateWorkspace(id: id, change)
+                workspace = try await storage.openStore().store.updateWorkspace(id: id, change)
             } catch let error as SeekError {
                 throw ValidationError(error.message)
             }
@@ -502,7 +472,7 @@ struct CreditsCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard credits > 0 else { throw ValidationError("--credits must be a positive integer.") }
-            let balance = try await storage.openStore().addCredits(workspaceID: workspace, type: .topup, amount: credits)
+            let balance = try await storage.openStore().store.addCredits(workspaceID: workspace, type: .topup, amount: credits)
             print(
                 JSONValue.object([
                     "workspace_id": .string(workspace), "balance": .integer(Int64(balance.balance)),

@@ -15,7 +15,10 @@ struct ErrorMiddleware: RouterMiddleware {
             let (cause, headers) = (error as? ErrorWithHeaders).map { ($0.error, $0.headers) } ?? (error, [:])
             let seekError = SeekErrorResponse.seekError(from: cause)
             if seekError.code == .internalServerError {
-                context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: type(of: cause)))"])
+                context.logger.error(
+                    "Unhandled error",
+                    metadata: ["error": "\(String(reflecting: type(of: cause)))", "detail": "\(String(reflecting: cause))"]
+                )
             }
             var response = SeekErrorResponse.response(for: seekError, requestID: context.requestID)
             response.headers.append(contentsOf: headers)

@@ -4,7 +4,7 @@ import SeekCore
 import Synchronization
 
 /// Seek's embedded store: one SQLite file in WAL mode, every commit fsynced, writes grouped.
-public final class SQLiteStore: Sendable {
+public final class SQLiteStore: StorageProbe, Sendable {
     let pool: DatabasePool
     let writer: GroupCommitWriter
     /// The workspace the last claim served last, so that the next one starts after it.
@@ -35,6 +35,10 @@ public final class SQLiteStore: Sendable {
 
     deinit {
         writer.close()
+    }
+
+    public func ping() async throws {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
