@@ -57,7 +57,10 @@ public struct SeekServer: Sendable {
         )
         self.fileSigner = configuration.fileSigner
         self.uploadLimit = configuration.uploadLimit
-        self.limiter = configuration.rateLimitsEnabled ? RateLimiter(clock: configuration.rateLimitClock) : nil
+        // Keys' and workspaces' buckets live in the storage when nodes share it (PostgreSQL), so that N nodes do not
+        // give a key N times its limit.
+        self.limiter =
+            configuration.rateLimitsEnabled ? RateLimiter(clock: configuration.rateLimitClock, shared: store as? any RateBucketStore) : nil
         self.now = configuration.now
         self.signUpEnabled = configuration.signUpEnabled
         self.waiters = WaiterLimit(capacity: configuration.maxWaitingRequests)
@@ -77,6 +80,8 @@ public struct SeekServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         OperationsController(store: store, metrics: metrics, health: runtime.health).register(in: router)
+        // A runner node serves its health and metrics only: the API is the api nodes' work.
+        guard runtime.role.servesAPI else { return router }
         // A file's signed URL is its own authorization (like a presigned object URL): no key.
         FileDownloadController(files: runtime.files, signer: fileSigner, now: now).register(in: router)
         // Runners authenticate with their worker's token, not an API key: a group of its own.

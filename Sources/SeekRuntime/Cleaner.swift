@@ -25,9 +25,20 @@ public struct Cleaner: Service {
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                await clean(now: Date())
+                if await isMyTurn(now: Date()) { await clean(now: Date()) }
                 try await Task.sleep(for: interval)
             }
+        }
+    }
+
+    /// Whether this node cleans now: nodes that share the storage and the files take turns, so that one pass runs
+    /// per interval (a little less, so that some node's next look always finds the turn due).
+    func isMyTurn(now: Date) async -> Bool {
+        do {
+            return try await store.takeTurn("cleaner", every: interval.seconds * 0.9, now: now)
+        } catch {
+            logger.error("Asking for the cleaner's turn failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 

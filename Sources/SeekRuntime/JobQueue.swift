@@ -120,6 +120,15 @@ public final class JobQueue: Sendable {
         return requeued
     }
 
+    /// What another process sharing the storage did: its queued jobs wake this node's runners and long polls, its
+    /// endings answer this node's waiters. Nothing is counted: the process that did it counted.
+    public func relay(_ news: StoreNews) {
+        switch news {
+        case let .queued(workerID): queued(workerID: workerID)
+        case let .ended(jobIDs): for id in jobIDs { signals.endings.notify(id) }
+        }
+    }
+
     /// This process's runner takes jobs at submit while it is attached (from its start to its shutdown).
     public func attach(_ runner: (any LocalDispatch)?) {
         local.withLock { $0 = runner }

@@ -6,8 +6,23 @@ import SeekStore
 import SeekWorkers
 import ServiceLifecycle
 
+/// What a node does, so that API and execution scale apart on one database.
+public enum NodeRole: String, Sendable, CaseIterable {
+    /// Serves the API and runs jobs (one machine, or identical nodes).
+    case all
+    /// Serves the API; runs no job (a submit is claimed by a runner node).
+    case api
+    /// Runs jobs; serves only `/healthz` and `/metrics`.
+    case runner
+
+    public var servesAPI: Bool { self != .runner }
+    public var runsJobs: Bool { self != .api }
+}
+
 /// How a node's runtime behaves: who it is, how it runs jobs and delivers webhooks.
 public struct RuntimeConfiguration: Sendable {
+    /// What this node does; every role delivers webhooks, reaps leases and cleans, which claims keep to once.
+    public var role = NodeRole.all
     /// The in-process runner; its claimant is the node's id.
     public var runner: RunnerConfiguration
     public var webhooks = WebhookConfiguration()
@@ -73,6 +88,9 @@ public struct NodeRuntime: Sendable {
     public let fetcher: WebFetcher
     /// Whether the storage answers, for `/healthz`.
     public let health: HealthProbe
+    public let role: NodeRole
+    /// Other nodes' news, when the storage is shared (PostgreSQL).
+    let newsRelay: StoreNewsRelay?
 
     public init(
         store: any SeekStore,
@@ -125,11 +143,18 @@ public struct NodeRuntime: Sendable {
         cleaner = Cleaner(files: files, store: store, policy: configuration.retention, logger: logger)
         reaper = LeaseReaper(queue: queue, interval: min(.seconds(5), .seconds(configuration.leaseSeconds / 2)), logger: logger)
         health = HealthProbe(store: store, logger: logger)
+        role = configuration.role
+        let queue = queue
+        newsRelay = (store as? any StoreNewsSource).map { StoreNewsRelay(source: $0, queue: queue) }
     }
 
     /// The services in start order; a service group stops them in reverse, so the runner drains before the
     /// sender stops (a job that ends while draining still gets its webhook).
-    public var services: [any Service] { [OnShutdown(fetcher.shutdown), health, webhookSender, runner, reaper, cleaner] }
+    public var services: [any Service] {
+        let news: [any Service] = newsRelay.map { [$0] } ?? []
+        let runs: [any Service] = role.runsJobs ? [runner] : []
+        return [OnShutdown(fetcher.shutdown), health] + news + [webhookSender] + runs + [reaper, cleaner]
+    }
 }
 
 /// Runs `action` once the service group shuts down (after the services started later have stopped).

@@ -93,6 +93,7 @@ struct Serve: AsyncParsableCommand {
         help: "Requests that may wait for their jobs at once with Prefer: wait (env SEEK_MAX_WAITING_REQUESTS, default 1000)."
     )
     var maxWaitingRequests: Int?
+    @Option(help: "all, api or runner: what this node does on a shared database (env SEEK_ROLE, default all).") var role: String?
     @Option(name: .customLong("sign-up"), help: "on or off: the dashboard offers sign-up to anyone who can reach it (env SEEK_SIGN_UP, default on).")
     var signUp: String?
     @Option(name: .customLong("rate-limits"), help: "on or off: per-key and per-address rate limits (env SEEK_RATE_LIMITS, default on).")
@@ -175,6 +176,10 @@ struct Serve: AsyncParsableCommand {
             } catch {
                 throw ValidationError(error.message)
             }
+        }
+        if let role = role ?? Environment.value("SEEK_ROLE") {
+            guard let parsed = NodeRole(rawValue: role) else { throw ValidationError("--role is all, api or runner, not \(role).") }
+            runtimeConfiguration.role = parsed
         }
         let level = try LogLevelOption.resolve(logLevel)
         configuration.logLevel = level

@@ -71,9 +71,24 @@ struct OpenedStore: Sendable {
 private struct ClientLifetime: Service {
     let client: Task<Void, Never>?
 
+    /// How long the client gets to close its connections: one held by a call that never ends (a connection that
+    /// died mid-query) would keep the process from exiting.
+    static let closeTimeout: Duration = .seconds(10)
+
     func run() async throws {
         try? await gracefulShutdown()
-        client?.cancel()
-        await client?.value
+        guard let client else { return }
+        client.cancel()
+        // Whichever comes first; a child task awaiting `client.value` could not be cut short.
+        let (ended, signal) = AsyncStream.makeStream(of: Void.self)
+        Task {
+            await client.value
+            signal.yield()
+        }
+        Task {
+            try? await Task.sleep(for: Self.closeTimeout)
+            signal.yield()
+        }
+        for await _ in ended { break }
     }
 }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import SeekCore
 import SeekStore
+import SeekTestSupport
 import Synchronization
 import Testing
 
@@ -206,6 +207,64 @@ struct RateLimiterMemoryTests {
         clock.advance(5)
         _ = limiter.take("fast-2", limit: RateLimit(perSecond: 100, burst: 20))
         #expect(limiter.count < 10, "full buckets are dropped once they are full again")
+    }
+}
+
+@Suite("Rate limits across nodes")
+struct SharedRateLimitTests {
+    /// Counts the calls that reach the shared buckets.
+    final class CountingBuckets: RateBucketStore {
+        let inner: any RateBucketStore
+        let calls = Atomic<Int>(0)
+        init(_ inner: any RateBucketStore) { self.inner = inner }
+        func takeTokens(_ name: String, count: Int, limit: RateLimit) async throws -> RateGrant {
+            calls.add(1, ordering: .relaxed)
+            return try await inner.takeTokens(name, count: count, limit: limit)
+        }
+    }
+
+    @Test("two nodes' limiters on one PostgreSQL allow a key its limit once, not twice", arguments: StoreKind.available.filter { $0 == .postgres })
+    func oneLimitForTwoNodes(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let nodes = [
+            RateLimiter(shared: try #require(fixture.store as? any RateBucketStore)),
+            RateLimiter(shared: try #require(try await fixture.another() as? any RateBucketStore)),
+        ]
+        let limit = RateLimit(perSecond: 10, burst: 20)
+        let started = ContinuousClock.now
+        var allowed = 0
+        for index in 0..<60 where await nodes[index % 2].takeShared("key_1", limit: limit).allowed { allowed += 1 }
+        let refilled = Int(((ContinuousClock.now - started).seconds * 10).rounded(.up))
+        #expect(allowed >= 20 && allowed <= 20 + refilled, "allowed \(allowed); alone, each node would allow 20")
+        let refused = await nodes[0].takeShared("key_1", limit: RateLimit(perSecond: 1, burst: 20))
+        #expect(!refused.allowed && refused.retryAfterSeconds >= 1 && refused.remaining == 0)
+    }
+
+    @Test(
+        "a node leases a tenth of a second's tokens at a time: a fast key costs a storage call per lease, not per request",
+        arguments: StoreKind.available.filter { $0 == .postgres }
+    )
+    func leasesCutCalls(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let buckets = CountingBuckets(try #require(fixture.store as? any RateBucketStore))
+        let limiter = RateLimiter(shared: buckets)
+        let limit = RateLimit(perSecond: 1000, burst: 2000)
+        #expect(RateLimiter.leaseSize(limit) == 100)
+        for _ in 0..<500 { #expect(await limiter.takeShared("key_fast", limit: limit).allowed) }
+        #expect(buckets.calls.load(ordering: .relaxed) == 5)
+    }
+
+    @Test("without shared buckets, or while they do not answer, a node limits alone")
+    func fallsBackToItsOwnBuckets() async throws {
+        struct Unreachable: RateBucketStore {
+            func takeTokens(_ name: String, count: Int, limit: RateLimit) async throws -> RateGrant { throw SeekError(.serviceUnavailable, "away") }
+        }
+        let limit = RateLimit(perSecond: 1, burst: 3)
+        for limiter in [RateLimiter(), RateLimiter(shared: Unreachable())] {
+            var allowed = 0
+            for _ in 0..<10 where await limiter.takeShared("key", limit: limit).allowed { allowed += 1 }
+            #expect(allowed == 3)
+        }
     }
 }
 

@@ -49,4 +49,21 @@ struct RetentionStoreContractTests {
         #expect(again.job.id != keyed.id)
         #expect(try await store.prune(RetentionPolicy(), now: Date().addingTimeInterval(31 * RetentionPolicy.days)).jobsCleared == 0, "done once")
     }
+
+    @Test("of two instances asking at once, one takes a chore's turn; the next turn is due after the interval", arguments: StoreKind.available)
+    func turns(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let instances = [fixture.store, try await fixture.another()]
+        let now = Date()
+        func ask(at time: Date) async throws -> Int {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<10 { group.addTask { try await instances[index % 2].takeTurn("cleaner", every: 60, now: time) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+        }
+        #expect(try await ask(at: now) == 1)
+        #expect(try await ask(at: now.addingTimeInterval(59)) == 0, "not due yet")
+        #expect(try await ask(at: now.addingTimeInterval(60)) == 1)
+        #expect(try await fixture.store.takeTurn("another chore", every: 60, now: now), "each chore has its own turns")
+    }
 }

@@ -27,7 +27,9 @@ public enum StoreKind: String, CaseIterable, Sendable {
         switch self {
         case .sqlite: return try SQLiteStore(directory: location)
         case .postgres:
-            let pool = try PostgresPool(url: location, poolSize: 4, logger: TestPostgres.logger)
+            // As many connections as a node's default, so that a test of 60 racing writers waits on PostgreSQL's
+            // row locks, which it means to test, rather than for the pool, which refuses after 3 s on a busy machine.
+            let pool = try PostgresPool(url: location, poolSize: 20, logger: TestPostgres.logger)
             TestPostgres.keepRunning(pool)
             try await pool.migrate()
             return PostgresStore(pool: pool)

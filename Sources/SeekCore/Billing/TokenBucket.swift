@@ -28,9 +28,7 @@ public struct TokenBucket: Sendable, Equatable {
 
     /// Takes a token if there is one. A limit changed since the last request applies at once.
     public mutating func take(limit: RateLimit, now: Double) -> Decision {
-        // Clamped again here: a limit from storage written before the bounds existed cannot trap `Int(burst)`.
-        let rate = Double(min(max(RateLimit.bounds.lowerBound, limit.perSecond), RateLimit.bounds.upperBound))
-        let burst = Double(min(max(RateLimit.bounds.lowerBound, limit.burst), RateLimit.bounds.upperBound))
+        let (rate, burst) = limit.clamped
         tokens = min(burst, tokens + max(0, now - updatedAt) * rate)
         updatedAt = now
         let allowed = tokens >= 1
@@ -40,5 +38,32 @@ public struct TokenBucket: Sendable, Equatable {
         let reset = Int(((burst - tokens) / rate).rounded(.up))
         let retryAfter = allowed ? 0 : max(1, Int(((1 - tokens) / rate).rounded(.up)))
         return Decision(allowed: allowed, limit: Int(burst), remaining: Int(tokens), resetSeconds: reset, retryAfterSeconds: retryAfter)
+    }
+}
+
+extension TokenBucket.Decision {
+    /// What a request learns from a bucket that many nodes share: it holds `tokensLeft`, and this node holds
+    /// `leased` more that it took earlier.
+    public static func shared(allowed: Bool, limit: RateLimit, tokensLeft: Double, leased: Int) -> Self {
+        let (rate, burst) = limit.clamped
+        let remaining = min(Int(burst), Int(max(0, tokensLeft)) + leased)
+        return Self(
+            allowed: allowed,
+            limit: Int(burst),
+            remaining: remaining,
+            resetSeconds: Int(((burst - Double(remaining)) / rate).rounded(.up)),
+            retryAfterSeconds: allowed ? 0 : max(1, Int(((1 - tokensLeft) / rate).rounded(.up)))
+        )
+    }
+}
+
+extension RateLimit {
+    /// Rate and burst within `bounds`: a limit from storage written before the bounds existed cannot trap an
+    /// `Int` conversion.
+    public var clamped: (rate: Double, burst: Double) {
+        (
+            Double(min(max(Self.bounds.lowerBound, perSecond), Self.bounds.upperBound)),
+            Double(min(max(Self.bounds.lowerBound, burst), Self.bounds.upperBound))
+        )
     }
 }

@@ -10,7 +10,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let identity = context.identity else { return try await next(request, context) }
-        let decision = limiter.take(identity.keyID, limit: identity.rateLimit)
+        let decision = await limiter.takeShared(identity.keyID, limit: identity.rateLimit)
         let headers = Self.headers(decision)
         guard decision.allowed else {
             throw ErrorWithHeaders(
@@ -24,7 +24,7 @@ struct RateLimitMiddleware: RouterMiddleware {
         }
         // All of the workspace's keys share one more bucket, so that making keys does not multiply the rate.
         let shared = identity.rateLimit.workspaceWide
-        let workspace = limiter.take("workspace:" + identity.workspaceID, limit: shared)
+        let workspace = await limiter.takeShared("workspace:" + identity.workspaceID, limit: shared)
         guard workspace.allowed else {
             throw ErrorWithHeaders(
                 SeekError(

@@ -1,35 +1,86 @@
 import SeekCore
+import SeekStore
 import Synchronization
 
-/// Token buckets by name (an API key id, or a client address): each name's traffic only ever
-/// spends its own bucket.
+/// Token buckets by name (an API key id, a workspace, or a client address): each name's traffic only ever
+/// spends its own bucket. With a shared storage (`RateBucketStore`), keys' and workspaces' buckets live there
+/// and every node spends them together: a node leases a tenth of a second's tokens at a time, so that a key's
+/// limit holds across nodes at one storage call per lease, not per request.
 public final class RateLimiter: Sendable {
     /// Past this many buckets, those full again (idle long enough to refill, each at its own rate) are dropped,
     /// at most once a second: a full bucket and a missing one behave the same.
     private static let pruneAbove = 10_000
+    /// Leased tokens not spent by then are dropped, so that a node does not hoard another node's traffic.
+    static let leaseLifetime = 1.0
 
     private struct State {
         var buckets: [String: TokenBucket] = [:]
         var nextPrune = -Double.infinity
+        var leases: [String: Lease] = [:]
+    }
+
+    /// Tokens this node took from a shared bucket and has not spent yet.
+    private struct Lease {
+        var tokens: Int
+        var expiresAt: Double
+        /// What the shared bucket held after the lease, for the response's fields.
+        var sharedLeft: Double
     }
 
     private let state = Mutex(State())
     private let clock: @Sendable () -> Double
+    private let shared: (any RateBucketStore)?
 
-    /// `clock` counts seconds on a monotonic scale.
-    init(clock: @escaping @Sendable () -> Double = RateLimiter.monotonicSeconds) {
+    /// `clock` counts seconds on a monotonic scale; `shared` holds the buckets of keys and workspaces when nodes
+    /// share a storage.
+    init(clock: @escaping @Sendable () -> Double = RateLimiter.monotonicSeconds, shared: (any RateBucketStore)? = nil) {
         self.clock = clock
+        self.shared = shared
     }
 
+    /// Takes a token from this node's bucket `name`.
     func take(_ name: String, limit: RateLimit) -> TokenBucket.Decision {
         let now = clock()
         return state.withLock { state in
             if state.buckets.count > Self.pruneAbove, now >= state.nextPrune, state.buckets[name] == nil {
                 state.buckets = state.buckets.filter { $0.value.fullAt > now }
+                state.leases = state.leases.filter { $0.value.expiresAt > now }
                 state.nextPrune = now + 1
             }
             return state.buckets[name, default: TokenBucket(limit: limit, now: now)].take(limit: limit, now: now)
         }
+    }
+
+    /// Takes a token from the bucket `name` that every node shares, or from this node's when there is no shared
+    /// storage or it does not answer (then each node limits alone until it does).
+    func takeShared(_ name: String, limit: RateLimit) async -> TokenBucket.Decision {
+        guard let shared else { return take(name, limit: limit) }
+        let now = clock()
+        let leased = state.withLock { state -> TokenBucket.Decision? in
+            guard var lease = state.leases[name], lease.expiresAt > now, lease.tokens > 0 else { return nil }
+            lease.tokens -= 1
+            state.leases[name] = lease
+            return TokenBucket.Decision.shared(allowed: true, limit: limit, tokensLeft: lease.sharedLeft, leased: lease.tokens)
+        }
+        if let leased { return leased }
+        let grant: RateGrant
+        do {
+            grant = try await shared.takeTokens(name, count: Self.leaseSize(limit), limit: limit)
+        } catch {
+            return take(name, limit: limit)
+        }
+        let left = max(0, grant.granted - 1)
+        state.withLock { state in
+            if grant.granted > 1 {
+                state.leases[name] = Lease(tokens: left, expiresAt: now + Self.leaseLifetime, sharedLeft: grant.tokensLeft)
+            }
+        }
+        return TokenBucket.Decision.shared(allowed: grant.granted > 0, limit: limit, tokensLeft: grant.tokensLeft, leased: left)
+    }
+
+    /// A tenth of a second's tokens, at most half the burst, at least one.
+    static func leaseSize(_ limit: RateLimit) -> Int {
+        max(1, min(limit.perSecond / 10, limit.burst / 2))
     }
 
     /// Whether `take` would allow a request now, without spending a token.

@@ -8,7 +8,7 @@ enum PostgresMigrations {
         let statements: [String]
     }
 
-    static let all: [Migration] = [foundation]
+    static let all: [Migration] = [foundation, sharedLimits]
 
     static let foundation = Migration(
         name: "v1-foundation",
@@ -224,6 +224,24 @@ enum PostgresMigrations {
             )
             """,
             "CREATE INDEX sessions_expiry ON sessions(expires_at)",
+        ]
+    )
+
+    /// What nodes share besides the work: the rate buckets of keys and workspaces (unlogged: a crash empties them,
+    /// which fills every bucket, as a restart of one node did), and the turns of chores that one node does for
+    /// all (cleaning files).
+    static let sharedLimits = Migration(
+        name: "v2-shared-limits",
+        statements: [
+            """
+            CREATE UNLOGGED TABLE rate_buckets (
+                name TEXT PRIMARY KEY,
+                tokens DOUBLE PRECISION NOT NULL,
+                refreshed_at DOUBLE PRECISION NOT NULL,
+                granted DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE TABLE chore_turns (name TEXT PRIMARY KEY, next_at BIGINT NOT NULL)",
         ]
     )
 }

@@ -7,29 +7,35 @@ extension PostgresStore: JobStore {
     public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
         let inputText = submission.request.input.serializedString
         let logger = logger
-        return try await write { db in
+        let result = try await write { db -> SubmitResult in
             let now = Date.storeNow()
-            if let claim = submission.idempotency {
-                // The workspace's row is the turnstile: of two submits with one key on any nodes, the second reads
-                // the first's key once it commits.
-                try await db.run("SELECT 1 FROM workspaces WHERE id = \(submission.workspaceID) FOR UPDATE", logger: logger)
-                if let earlier = try await Self.replay(claim, workspaceID: submission.workspaceID, now: now, on: db, logger: logger) {
-                    return .replayed(earlier)
-                }
-            }
             let handOff = submission.handOff
             let job = StoredShapes.newJob(submission, at: now)
-            // Reserve first: a 402 leaves nothing behind.
-            try await Self.post(
-                .reserve,
-                job.costEstimateCredits,
-                workspaceID: job.workspaceID,
-                jobID: job.id,
-                workerID: job.workerID,
-                at: now,
-                on: db,
-                logger: logger
-            )
+            if let claim = submission.idempotency {
+                // The key's row is the turnstile: of two submits with one key on any nodes, the second's insert waits
+                // for the first's commit and then finds the key (or, if the first rolled back, takes it).
+                let taken = try await db.run(
+                    """
+                    INSERT INTO idempotency_keys (workspace_id, key, fingerprint, job_id, created_at)
+                    VALUES (\(job.workspaceID), \(claim.key), \(claim.fingerprint), \(job.id), \(now.storedMillis))
+                    ON CONFLICT (workspace_id, key) DO NOTHING RETURNING 1
+                    """,
+                    logger: logger
+                )
+                if taken == 0 {
+                    if let earlier = try await Self.replay(claim, workspaceID: submission.workspaceID, now: now, on: db, logger: logger) {
+                        return .replayed(earlier)
+                    }
+                    // The earlier use is past the window: the key is this job's now.
+                    try await db.run(
+                        """
+                        UPDATE idempotency_keys SET fingerprint = \(claim.fingerprint), job_id = \(job.id), created_at = \(now.storedMillis)
+                        WHERE workspace_id = \(job.workspaceID) AND key = \(claim.key)
+                        """,
+                        logger: logger
+                    )
+                }
+            }
             let lease = handOff.map { now.addingTimeInterval($0.seconds).storedMillis }
             try await db.run(
                 """
@@ -44,19 +50,21 @@ extension PostgresStore: JobStore {
                 """,
                 logger: logger
             )
-            if let claim = submission.idempotency {
-                try await db.run(
-                    """
-                    INSERT INTO idempotency_keys (workspace_id, key, fingerprint, job_id, created_at)
-                    VALUES (\(job.workspaceID), \(claim.key), \(claim.fingerprint), \(job.id), \(now.storedMillis))
-                    ON CONFLICT (workspace_id, key) DO UPDATE
-                    SET fingerprint = excluded.fingerprint, job_id = excluded.job_id, created_at = excluded.created_at
-                    """,
-                    logger: logger
-                )
-            }
+            // Reserved last, so that the workspace's row is locked only until the commit; a 402 rolls the job back.
+            try await Self.post(
+                .reserve,
+                job.costEstimateCredits,
+                workspaceID: job.workspaceID,
+                jobID: job.id,
+                workerID: job.workerID,
+                at: now,
+                on: db,
+                logger: logger
+            )
             return .created(job)
         }
+        if case let .created(job) = result, job.status == .queued { announcements.announce(.queued(workerID: job.workerID)) }
+        return result
     }
 
     /// The job an earlier use of this key created, or nil if the key is new (or older than the window).
@@ -115,7 +123,7 @@ extension PostgresStore: JobStore {
         let payload = ending.webhookPayload.serializedString
         let now = Date(storedMillis: ending.at.storedMillis)
         let logger = logger
-        return try await write { db in
+        let cancelled = try await write { db -> Job in
             // Locked, so that a claim (which skips locked rows) cannot start the job while it is cancelled.
             guard var job = try await Self.fetchJob(id: jobID, workspaceID: workspaceID, locking: true, on: db, logger: logger) else {
                 throw SeekError.notFound("Job \(jobID)")
@@ -155,6 +163,8 @@ extension PostgresStore: JobStore {
             job.cost = .zero
             return job
         }
+        announcements.announce(.ended(jobIDs: [jobID]))
+        return cancelled
     }
 
     public func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
@@ -266,7 +276,7 @@ extension PostgresStore: JobStore {
         let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
         let finishedAt = Date(storedMillis: ending.at.storedMillis)
         let (logger, cursor) = (logger, claimCursor)
-        return try await write { db in
+        let result = try await write { db -> FinishResult in
             let updated = try await db.first(
                 """
                 UPDATE jobs SET status = \(ending.status.rawValue), completed_at = \(finishedAt.storedMillis), result = \(resultText),
@@ -277,6 +287,19 @@ extension PostgresStore: JobStore {
                 """,
                 logger: logger
             )
+            if updated != nil, let url = claimed.webhookURL, let payload {
+                try await Self.enqueueWebhook(
+                    url: url,
+                    workspaceID: claimed.workspaceID,
+                    jobID: claimed.id,
+                    payload: payload,
+                    event: ending.event,
+                    at: finishedAt,
+                    on: db,
+                    logger: logger
+                )
+            }
+            // Money after the job's own rows: the workspaces' rows, which every job of theirs locks, are held briefly.
             if let updated {
                 let charged = try await Self.settle(
                     reserved: claimed.reservedCredits,
@@ -300,18 +323,6 @@ extension PostgresStore: JobStore {
                         logger: logger
                     )
                 }
-                if let url = claimed.webhookURL, let payload {
-                    try await Self.enqueueWebhook(
-                        url: url,
-                        workspaceID: claimed.workspaceID,
-                        jobID: claimed.id,
-                        payload: payload,
-                        event: ending.event,
-                        at: finishedAt,
-                        on: db,
-                        logger: logger
-                    )
-                }
             }
             // The next jobs for the freed slot, in this commit, last: the claim's lock is held only until it commits.
             var nextJobs: [ClaimedJob] = []
@@ -319,6 +330,8 @@ extension PostgresStore: JobStore {
             // Without `updated`, the run lost its lease and the job was requeued (and maybe finished) elsewhere.
             return FinishResult(recorded: updated != nil, next: nextJobs)
         }
+        if result.recorded { announcements.announce(.ended(jobIDs: [claimed.id])) }
+        return result
     }
 
     /// Charges what a job cost out of its reservation and releases the rest; returns what was charged.
@@ -333,12 +346,9 @@ extension PostgresStore: JobStore {
         on db: PostgresConnection,
         logger: Logger
     ) async throws -> Int {
-        var total = 0
-        for (type, amount) in Settlement.entries(reserved: reserved, charged: charged) {
-            try await post(type, amount, workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, on: db, logger: logger)
-            if type == .charge { total += amount }
-        }
-        return total
+        let entries = Settlement.entries(reserved: reserved, charged: charged)
+        try await post(entries, workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, on: db, logger: logger)
+        return entries.filter { $0.0 == .charge }.reduce(0) { $0 + $1.1 }
     }
 
     /// Puts running jobs back in the queue as if never started; the caller's condition says which.
@@ -355,23 +365,28 @@ extension PostgresStore: JobStore {
                 logger: logger
             )
         }
+        announcements.announce(.queued(workerID: claimed.workerID))
     }
 
     public func releaseClaims(of claimant: String) async throws -> Int {
         let logger = logger
-        return try await write { db in
+        let released = try await write { db in
             try await db.run("\(unescaped: Self.requeue) WHERE status = 'running' AND runner_id = \(claimant) RETURNING 1", logger: logger)
         }
+        if released > 0 { announcements.announce(.queued(workerID: nil)) }
+        return released
     }
 
     public func requeueExpiredLeases(before cutoff: Date) async throws -> Int {
         let logger = logger
-        return try await write { db in
+        let requeued = try await write { db in
             try await db.run(
                 "\(unescaped: Self.requeue) WHERE status = 'running' AND lease_expires_at < \(cutoff.storedMillis) RETURNING 1",
                 logger: logger
             )
         }
+        if requeued > 0 { announcements.announce(.queued(workerID: nil)) }
+        return requeued
     }
 
     public func queueCounts() async throws -> (queued: Int, running: Int) {

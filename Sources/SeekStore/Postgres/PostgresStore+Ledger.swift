@@ -18,27 +18,65 @@ extension PostgresStore: LedgerStore {
         on db: PostgresConnection,
         logger: Logger
     ) async throws -> CreditBalance {
-        let (current, creditLine) = try await lockedBalance(workspaceID: workspaceID, on: db, logger: logger)
-        let next = try current.applying(type, amount, creditLine: creditLine)
-        let (balanceDelta, reservedDelta) = type.effect(of: amount)
-        try await db.run("UPDATE workspaces SET balance = \(next.balance), reserved = \(next.reserved) WHERE id = \(workspaceID)", logger: logger)
-        try await db.run(
-            """
+        try await post([(type, amount)], workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, on: db, logger: logger)
+    }
+
+    /// Posts entries in order, in two statements whatever their number (the lock, then the balance and the
+    /// entries together): the workspace's row, which every job of the workspace locks, is held for as few round
+    /// trips as can be. Callers post last in their transactions for the same reason. The lock is `NO KEY UPDATE`:
+    /// the caller's inserts that reference the workspace (a job, an entry) hold its key-share lock, which a
+    /// plain `FOR UPDATE` would have to upgrade, deadlocking with every other writer doing the same.
+    @discardableResult
+    static func post(
+        _ entries: [(LedgerEntryType, Int)],
+        workspaceID: String,
+        jobID: String? = nil,
+        workerID: String? = nil,
+        at now: Date,
+        on db: PostgresConnection,
+        logger: Logger
+    ) async throws -> CreditBalance {
+        var (balance, creditLine) = try await lockedBalance(workspaceID: workspaceID, on: db, logger: logger)
+        guard !entries.isEmpty else { return balance }
+        var binds = PostgresBindings()
+        var rows: [String] = []
+        for (type, amount) in entries {
+            balance = try balance.applying(type, amount, creditLine: creditLine)
+            let (balanceDelta, reservedDelta) = type.effect(of: amount)
+            let first = binds.count + 1
+            try binds.append(IDKind.txn.make(now: now))
+            try binds.append(workspaceID)
+            try binds.append(type.rawValue)
+            try binds.append(amount)
+            try binds.append(balanceDelta)
+            try binds.append(reservedDelta)
+            try binds.append(balance.balance)
+            try binds.append(balance.reserved)
+            try binds.append(jobID)
+            try binds.append(workerID)
+            try binds.append(now.storedMillis)
+            rows.append("(" + (first..<(first + 11)).map { "$\($0)" }.joined(separator: ", ") + ")")
+        }
+        let balanceParameter = binds.count + 1
+        try binds.append(balance.balance)
+        try binds.append(balance.reserved)
+        try binds.append(workspaceID)
+        let sql = """
+            WITH moved AS (UPDATE workspaces SET balance = $\(balanceParameter), reserved = $\(balanceParameter + 1)
+                           WHERE id = $\(balanceParameter + 2))
             INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after,
                                         job_id, worker_id, created_at)
-            VALUES (\(IDKind.txn.make(now: now)), \(workspaceID), \(type.rawValue), \(amount), \(balanceDelta), \(reservedDelta),
-                    \(next.balance), \(next.reserved), \(jobID), \(workerID), \(now.storedMillis))
-            """,
-            logger: logger
-        )
-        return next
+            VALUES \(rows.joined(separator: ", "))
+            """
+        try await db.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        return balance
     }
 
     private static func lockedBalance(workspaceID: String, on db: PostgresConnection, logger: Logger) async throws -> (CreditBalance, creditLine: Int)
     {
         guard
             let row = try await db.first(
-                "SELECT balance, reserved, credit_line FROM workspaces WHERE id = \(workspaceID) FOR UPDATE",
+                "SELECT balance, reserved, credit_line FROM workspaces WHERE id = \(workspaceID) FOR NO KEY UPDATE",
                 logger: logger
             )
         else { throw SeekError.notFound("Workspace \(workspaceID)") }
@@ -80,7 +118,7 @@ extension PostgresStore: LedgerStore {
         return try await write { db in
             guard
                 let row = try await db.first(
-                    "SELECT plan, granted_month, balance, reserved FROM workspaces WHERE id = \(workspaceID) FOR UPDATE",
+                    "SELECT plan, granted_month, balance, reserved FROM workspaces WHERE id = \(workspaceID) FOR NO KEY UPDATE",
                     logger: logger
                 )
             else { throw SeekError.notFound("Workspace \(workspaceID)") }

@@ -31,6 +31,23 @@ extension PostgresStore: RetentionStore {
         return report
     }
 
+    /// The turn's row is the turnstile: of nodes that ask at once, the first update wins and the others find
+    /// the next turn already in the future.
+    public func takeTurn(_ name: String, every interval: TimeInterval, now: Date) async throws -> Bool {
+        let (at, next) = (now.storedMillis, now.addingTimeInterval(interval).storedMillis)
+        let logger = logger
+        return try await read { db in
+            try await db.run(
+                """
+                INSERT INTO chore_turns (name, next_at) VALUES (\(name), \(next))
+                ON CONFLICT (name) DO UPDATE SET next_at = EXCLUDED.next_at WHERE chore_turns.next_at <= \(at)
+                RETURNING 1
+                """,
+                logger: logger
+            ) > 0
+        }
+    }
+
     /// Runs the statement `make` writes for the cutoff until a batch changes fewer rows than it may. Nodes
     /// that prune at once skip each other's rows.
     private func inBatches(olderThan cutoff: Date, _ make: (Int64) -> PostgresQuery) async throws -> Int {

@@ -13,11 +13,16 @@ public final class PostgresStore: StorageProbe, Sendable {
     /// The workspace this node's last claim served last. Per node: nodes start their rounds in different places,
     /// which spreads them over the tenants; each claim still respects every plan's concurrency in the database.
     let claimCursor = ClaimCursor()
+    /// What this node tells the others after its commits (LISTEN/NOTIFY).
+    let announcements: PostgresNews
+    /// Whether the database answers, and when it last did: away, or only busy.
+    let reachability = Reachability()
 
     /// A store on `pool`, whose client must be running (in the ServiceGroup); call `PostgresPool.migrate()` first.
     public init(pool: PostgresPool) {
         self.pool = pool
         self.logger = pool.logger
+        announcements = PostgresNews(pool: pool, logger: pool.logger)
     }
 
     /// Runs `body` in one transaction, and again when PostgreSQL aborted it to break a deadlock or a serialization
@@ -48,49 +53,86 @@ public final class PostgresStore: StorageProbe, Sendable {
         try await connected(body)
     }
 
-    /// How long a call waits for a pooled connection before it is a 503: the pool waits as long as the database is
-    /// away, and a request must be refused rather than hang.
+    /// How long a call waits for a pooled connection while no call has had an answer from the database: then it
+    /// is a 503, since the pool would wait as long as the database is away, and a request must be refused rather
+    /// than hang. While other calls get answers the database is only busy, and a call waits its turn, up to
+    /// `busyLeaseTimeout`.
     static let leaseTimeout: Duration = .seconds(3)
+    static let busyLeaseTimeout: Duration = .seconds(30)
 
     private func connected<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        // While the database is away, one call at a time waits to find out whether it is back; the others are
+        // refused at once, so that a node answers 503 at once rather than after a wait per call.
+        let admission = reachability.admit()
+        guard admission != .refused else { throw Self.unreachable }
+        defer { if admission == .probe { reachability.endProbe() } }
         do {
             return try await withLeaseTimeout(body)
-        } catch let error as PSQLError where error.serverInfo == nil {
-            // No server answered (refused, closed): the caller may retry; a 202 was never sent.
-            logger.warning("The database is unreachable", metadata: ["error": "\(String(reflecting: error))"])
+        } catch let error as PSQLError where Self.isUnreachable(error) {
+            // No server answered (refused, closed, shutting down): the caller may retry; a 202 was never sent.
+            if reachability.lost() { logger.warning("The database is unreachable", metadata: ["error": "\(String(reflecting: error))"]) }
             throw Self.unreachable
+        } catch let error as SeekError where error == Self.unreachable {
+            if reachability.lost() { logger.warning("The database gives no connection") }
+            throw error
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "22021" {
             // character_not_in_repertoire: PostgreSQL's text holds no NUL, which SQLite's does.
             throw SeekError(.badRequest, "Text values may not contain the NUL character (U+0000).")
         }
     }
 
+    /// No server answered, or it is shutting down or starting (class 57, operator intervention) or lost the
+    /// connection (class 08): a retry later may succeed.
+    static func isUnreachable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return true }
+        return state.hasPrefix("57P") || state.hasPrefix("08")
+    }
+
     static let unreachable = SeekError(.serviceUnavailable, "The database is unreachable. Retry in a few seconds.")
 
-    /// Runs `body` on a pooled connection, unless none is leased within `leaseTimeout`. Only the wait for a lease is
-    /// cut short: a body that has its connection runs to its end, so that no connection goes back to the pool in
-    /// the middle of a transaction.
+    /// Runs `body` on a pooled connection, unless none is leased in time (`leaseTimeout`). Nothing else cancels
+    /// the call: a body that has its connection runs to its end, rollback included, even when the caller is
+    /// cancelled, so that no connection goes back to the pool in the middle of a transaction that holds locks.
+    /// But the caller stops waiting for a body that runs on while the database is away (a connection that died
+    /// mid-query may never answer): it gets a 503, as a client whose connection broke would.
     private func withLeaseTimeout<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let leased = LeaseFlag()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await self.pool.client.withConnection { connection in
-                    leased.value.store(true, ordering: .releasing)
-                    return try await body(connection)
-                }
+        let lease = LeaseState()
+        let answers = reachability
+        let work = Task {
+            try await self.pool.client.withConnection { connection in
+                // Abandoned while it waited: the connection goes back untouched.
+                guard lease.take() else { throw Self.unreachable }
+                let value = try await body(connection)
+                answers.record()
+                return value
             }
-            group.addTask {
+        }
+        let outcome = Outcome<T>()
+        let watcher = Task {
+            let started = ContinuousClock.now
+            while !Task.isCancelled {
                 try await Task.sleep(for: Self.leaseTimeout)
-                guard leased.value.load(ordering: .acquiring) else { throw Self.unreachable }
-                return nil
-            }
-            while let next = try await group.next() {
-                if let value = next {
-                    group.cancelAll()
-                    return value
+                if lease.isWaiting {
+                    let busyOnly = answers.within(Self.leaseTimeout) && ContinuousClock.now - started < Self.busyLeaseTimeout
+                    if !busyOnly, lease.abandon() { work.cancel() }
+                } else if answers.isDown {
+                    outcome.resume(.failure(Self.unreachable))
+                    return
                 }
             }
-            throw Self.unreachable
+        }
+        defer { watcher.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.start(continuation)
+            Task {
+                do {
+                    outcome.resume(.success(try await work.value))
+                } catch is CancellationError where lease.isAbandoned {
+                    outcome.resume(.failure(Self.unreachable))
+                } catch {
+                    outcome.resume(.failure(lease.isAbandoned ? Self.unreachable : error))
+                }
+            }
         }
     }
 
@@ -116,9 +158,105 @@ public final class PostgresStore: StorageProbe, Sendable {
     }
 }
 
-/// Whether a call got its connection (set by the call, read by its timeout).
-private final class LeaseFlag: Sendable {
-    let value = Atomic<Bool>(false)
+extension PostgresStore: StoreNewsSource {
+    public func news() -> AsyncStream<StoreNews> { announcements.stream() }
+}
+
+/// Whether the database answers: when it last did (on the monotonic clock), and while it does not, whether a
+/// call is finding out.
+final class Reachability: Sendable {
+    enum Admission { case normal, probe, refused }
+
+    private static let origin = ContinuousClock.now
+    private let lastAnswer = Atomic<Int64>(Int64.min)
+    private let down = Atomic<Bool>(false)
+    private let probing = Atomic<Bool>(false)
+
+    /// A call had its answer: the database is up.
+    func record() {
+        let elapsed = ContinuousClock.now - Self.origin
+        lastAnswer.store(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000, ordering: .relaxed)
+        down.store(false, ordering: .releasing)
+    }
+
+    /// Whether an answer came within the last `window`.
+    func within(_ window: Duration) -> Bool {
+        let last = lastAnswer.load(ordering: .relaxed)
+        guard last != Int64.min else { return false }
+        let now = ContinuousClock.now - Self.origin
+        return now - .nanoseconds(last) < window
+    }
+
+    /// Whether the last call that tried found no database.
+    var isDown: Bool { down.load(ordering: .acquiring) }
+
+    /// A call found no database; true if it was up until now.
+    func lost() -> Bool {
+        !down.exchange(true, ordering: .acquiringAndReleasing)
+    }
+
+    func admit() -> Admission {
+        guard down.load(ordering: .acquiring) else { return .normal }
+        return probing.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged ? .probe : .refused
+    }
+
+    func endProbe() { probing.store(false, ordering: .releasing) }
+}
+
+/// A call's result, handed to its caller once: by the call, or by its watcher that stops waiting.
+private final class Outcome<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var early: Result<T, any Error>?
+        var done = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            guard let early = state.early else {
+                state.continuation = continuation
+                return nil
+            }
+            return early
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func resume(_ result: Result<T, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            guard !state.done else { return nil }
+            state.done = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return nil
+            }
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume(with: result)
+    }
+}
+
+/// Where a call's wait for a connection stands: waiting, then either leased (by the call) or abandoned (by its
+/// timeout), whichever comes first; never both.
+private final class LeaseState: Sendable {
+    private static let waiting = 0, leased = 1, abandoned = 2
+    private let value = Atomic<Int>(LeaseState.waiting)
+
+    /// The call has its connection; false if it was abandoned first.
+    func take() -> Bool {
+        value.compareExchange(expected: Self.waiting, desired: Self.leased, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// The timeout gives up on the call; false if it has its connection already.
+    func abandon() -> Bool {
+        value.compareExchange(expected: Self.waiting, desired: Self.abandoned, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    var isWaiting: Bool { value.load(ordering: .acquiring) == Self.waiting }
+    var isAbandoned: Bool { value.load(ordering: .acquiring) == Self.abandoned }
 }
 
 /// A PostgreSQL row read by column name.

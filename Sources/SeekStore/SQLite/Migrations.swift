@@ -294,6 +294,10 @@ enum SQLiteMigrations {
             // The key filter reads the keys made since its last look (`keyHashes(createdSince:)`).
             try db.execute(sql: "CREATE INDEX api_keys_created ON api_keys(created_at)")
         }
+        migrator.registerMigration("v12-chore-turns") { db in
+            // Chores that one process does for all that share the storage (`takeTurn`).
+            try db.execute(sql: "CREATE TABLE chore_turns (name TEXT PRIMARY KEY, next_at INTEGER NOT NULL)")
+        }
         return migrator
     }
 }

@@ -26,6 +26,20 @@ extension SQLiteStore: RetentionStore {
         return report
     }
 
+    public func takeTurn(_ name: String, every interval: TimeInterval, now: Date) async throws -> Bool {
+        let (at, next) = (now.storedMillis, now.addingTimeInterval(interval).storedMillis)
+        return try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO chore_turns (name, next_at) VALUES (?, ?)
+                    ON CONFLICT (name) DO UPDATE SET next_at = excluded.next_at WHERE chore_turns.next_at <= ?
+                    """,
+                arguments: [name, next, at]
+            )
+            return db.changesCount > 0
+        }
+    }
+
     /// Runs `sql` (with the cutoff and the batch size) until a batch changes fewer rows than it may.
     private func inBatches(_ sql: String, _ cutoff: Int64) async throws -> Int {
         var total = 0
