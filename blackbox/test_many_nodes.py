@@ -191,7 +191,8 @@ def test_postgresql_restarted_under_load_is_reported_refused_and_recovered(tmp_p
                 try:
                     answer = session.post(nodes[index % 2].url + "/v1/workers/echo/jobs", json={"n": n}, headers={"X-Api-Key": key}, timeout=30)
                     status = answer.status_code
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
+                    # Recorded, not raised: a request that hung fails the test below rather than end its thread.
                     status = None
                 with lock:
                     answers.append((status, time.monotonic() - began))
@@ -219,8 +220,8 @@ def test_postgresql_restarted_under_load_is_reported_refused_and_recovered(tmp_p
             stop.set()
             for thread in threads:
                 thread.join()
-        # While the database was away, no request hung: each answered within the 3 s wait for a connection and
-        # a little more; none was a 500.
+        # While the database was away, no request hung: each answered within the 8 s a caller waits at most;
+        # none was a 500.
         assert all(status in (202, 503) for status, _ in answers), {status for status, _ in answers}
         assert max(seconds for _, seconds in answers) < 10
         client = Client(nodes[0], key)

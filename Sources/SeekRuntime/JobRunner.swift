@@ -221,7 +221,13 @@ public final class JobRunner: Service, LocalDispatch {
         // claimed while nothing waits.
         let claims = !isStopping && slots.withLock { $0.backlog }
         let request = claims ? ClaimRequest(workers: registry.ids, limit: 1, leaseSeconds: configuration.leaseSeconds) : nil
-        let result = await retryingStoreWrite("Recording a job's outcome", metadata: ["job": "\(job.id)"], logger: logger) {
+        // Retried while the lease, which the heartbeat renews meanwhile, is surely still this runner's.
+        let result = await retryingStoreWrite(
+            "Recording a job's outcome",
+            metadata: ["job": "\(job.id)"],
+            logger: logger,
+            patience: .seconds(configuration.leaseSeconds * 2 / 3)
+        ) {
             try await queue.finish(job, claimant: claimant, outcome: outcome, runSeconds: (clock.now - started).seconds, thenClaim: request)
         }
         // A finish that never reached the store claimed nothing, and says nothing about the queue.

@@ -70,4 +70,45 @@ struct PostgresPoolTests {
             #expect(rows == 1)
         }
     }
+
+    @Test(
+        "a call stuck behind a lock past the call timeout answers 503, and what it did stands once the lock goes",
+        .enabled(if: TestPostgres.available)
+    )
+    func stuckCallAnswers503() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let pool = try PostgresPool(url: url, poolSize: 4, logger: TestPostgres.logger)
+        let holder = try PostgresPool(url: url, poolSize: 1, logger: TestPostgres.logger)
+        let logger = TestPostgres.logger
+        try await TestPostgres.running(pool, holder) {
+            try await pool.migrate()
+            let store = PostgresStore(pool: pool)
+            let workspace = try await store.createWorkspace(NewWorkspace(name: "acme", plan: .free, startingCredits: 10)).workspace
+            // Another process holds the workspace's row until told to let go.
+            let (locked, lockedNow) = AsyncStream.makeStream(of: Void.self)
+            let (release, releaseNow) = AsyncStream.makeStream(of: Void.self)
+            let holding = Task {
+                try await holder.client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.query("SELECT id FROM workspaces WHERE id = \(workspace.id) FOR UPDATE", logger: logger)
+                    lockedNow.yield()
+                    for await _ in release { break }
+                    try await connection.query("COMMIT", logger: logger)
+                }
+            }
+            for await _ in locked { break }
+            await #expect(throws: PostgresStore.unreachable) {
+                _ = try await store.addCredits(workspaceID: workspace.id, type: .topup, amount: 5)
+            }
+            releaseNow.yield()
+            try await holding.value
+            // The call went on without its caller and committed: a retry would find it.
+            var balance = try await store.ledgerSum(workspaceID: workspace.id).balance
+            for _ in 0..<500 where balance != 15 {
+                try await Task.sleep(for: .milliseconds(20))
+                balance = try await store.ledgerSum(workspaceID: workspace.id).balance
+            }
+            #expect(balance == 15)
+        }
+    }
 }

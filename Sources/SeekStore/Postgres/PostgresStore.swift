@@ -55,10 +55,13 @@ public final class PostgresStore: StorageProbe, Sendable {
 
     /// How long a call waits for a pooled connection while no call has had an answer from the database: then it
     /// is a 503, since the pool would wait as long as the database is away, and a request must be refused rather
-    /// than hang. While other calls get answers the database is only busy, and a call waits its turn, up to
-    /// `busyLeaseTimeout`.
+    /// than hang. While other calls get answers the database is only busy, and a call waits its turn.
     static let leaseTimeout: Duration = .seconds(3)
-    static let busyLeaseTimeout: Duration = .seconds(30)
+    /// The longest a caller waits for a call, connection and statements together, however busy the database: then
+    /// it is a 503 that the caller may retry (a runner's finish does, and a client with an Idempotency-Key may).
+    /// Seek's statements take milliseconds; a call this slow waits on a lost connection or a convoy of locks.
+    static let callTimeout: Duration = .seconds(8)
+    private static let watchInterval: Duration = .milliseconds(500)
 
     private func connected<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         // While the database is away, one call at a time waits to find out whether it is back; the others are
@@ -94,10 +97,11 @@ public final class PostgresStore: StorageProbe, Sendable {
     /// the call: a body that has its connection runs to its end, rollback included, even when the caller is
     /// cancelled, so that no connection goes back to the pool in the middle of a transaction that holds locks.
     /// But the caller stops waiting for a body that runs on while the database is away (a connection that died
-    /// mid-query may never answer): it gets a 503, as a client whose connection broke would.
+    /// mid-query may never answer), or past `callTimeout`: it gets a 503, as a client whose connection broke would.
     private func withLeaseTimeout<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = LeaseState()
         let answers = reachability
+        let started = ContinuousClock.now
         let work = Task {
             try await self.pool.client.withConnection { connection in
                 // Abandoned while it waited: the connection goes back untouched.
@@ -109,28 +113,39 @@ public final class PostgresStore: StorageProbe, Sendable {
         }
         let outcome = Outcome<T>()
         let watcher = Task {
-            let started = ContinuousClock.now
             while !Task.isCancelled {
-                try await Task.sleep(for: Self.leaseTimeout)
+                try await Task.sleep(for: Self.watchInterval)
+                let waited = ContinuousClock.now - started
+                let gaveUp: Bool
                 if lease.isWaiting {
-                    let busyOnly = answers.within(Self.leaseTimeout) && ContinuousClock.now - started < Self.busyLeaseTimeout
-                    if !busyOnly, lease.abandon() { work.cancel() }
-                } else if answers.isDown {
+                    // Waiting for a connection while nothing answers: the database is away, not busy.
+                    gaveUp = waited >= Self.callTimeout || (waited >= Self.leaseTimeout && !answers.within(Self.leaseTimeout))
+                    if gaveUp, lease.abandon() { work.cancel() }
+                } else {
+                    gaveUp = waited >= Self.callTimeout || answers.isDown
+                }
+                if gaveUp {
                     outcome.resume(.failure(Self.unreachable))
                     return
                 }
             }
         }
         defer { watcher.cancel() }
+        let logger = logger
         return try await withCheckedThrowingContinuation { continuation in
             outcome.start(continuation)
             Task {
+                let result: Result<T, any Error>
                 do {
-                    outcome.resume(.success(try await work.value))
-                } catch is CancellationError where lease.isAbandoned {
-                    outcome.resume(.failure(Self.unreachable))
+                    result = .success(try await work.value)
                 } catch {
-                    outcome.resume(.failure(lease.isAbandoned ? Self.unreachable : error))
+                    result = .failure(lease.isAbandoned ? Self.unreachable : error)
+                }
+                if !outcome.resume(result), lease.isLeased {
+                    // Its caller had its 503: whatever this call did stands (a retry finds it), and it held a
+                    // connection all along.
+                    let seconds = (ContinuousClock.now - started).seconds
+                    logger.warning("A database call ended after its caller stopped waiting", metadata: ["seconds": "\(seconds)"])
                 }
             }
         }
@@ -224,18 +239,21 @@ private final class Outcome<T: Sendable>: Sendable {
         if let early { continuation.resume(with: early) }
     }
 
-    func resume(_ result: Result<T, any Error>) {
-        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
-            guard !state.done else { return nil }
+    /// Hands `result` to the caller; false if an earlier one was handed already.
+    @discardableResult
+    func resume(_ result: Result<T, any Error>) -> Bool {
+        let (first, continuation) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
+            guard !state.done else { return (false, nil) }
             state.done = true
             guard let continuation = state.continuation else {
                 state.early = result
-                return nil
+                return (true, nil)
             }
             state.continuation = nil
-            return continuation
+            return (true, continuation)
         }
         continuation?.resume(with: result)
+        return first
     }
 }
 
@@ -257,6 +275,7 @@ private final class LeaseState: Sendable {
 
     var isWaiting: Bool { value.load(ordering: .acquiring) == Self.waiting }
     var isAbandoned: Bool { value.load(ordering: .acquiring) == Self.abandoned }
+    var isLeased: Bool { value.load(ordering: .acquiring) == Self.leased }
 }
 
 /// A PostgreSQL row read by column name.
