@@ -38,6 +38,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_healthy(url, limit=30):
+    """Returns once `url` (a server's /healthz) answers 200."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the server did not start")
+
+
 class Server:
     def __init__(self, concurrency, wrap=(), flags=()):
         self.wrapped = bool(wrap)
@@ -53,14 +65,7 @@ class Server:
         env = {**os.environ, "SEEK_LOG_LEVEL": "error"}
         self.process = subprocess.Popen([*wrap, str(SEEK), "serve", "--data-dir", str(self.dir), "--port", str(self.port),
                                          "--concurrency", str(concurrency), *flags], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url("/healthz"), timeout=1)
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
+        wait_healthy(self.url("/healthz"))
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"

@@ -7,7 +7,7 @@ extension PostgresStore: JobStore {
     public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
         let inputText = submission.request.input.serializedString
         let logger = logger
-        let result = try await write { db -> SubmitResult in
+        let result = try await batchedWrite(locking: submission.workspaceID) { db -> SubmitResult in
             let now = Date.storeNow()
             let handOff = submission.handOff
             let job = StoredShapes.newJob(submission, at: now)
@@ -276,7 +276,7 @@ extension PostgresStore: JobStore {
         let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
         let finishedAt = Date(storedMillis: ending.at.storedMillis)
         let (logger, cursor) = (logger, claimCursor)
-        let result = try await write { db -> FinishResult in
+        let result = try await batchedWrite(locking: claimed.workspaceID) { db -> FinishResult in
             let updated = try await db.first(
                 """
                 UPDATE jobs SET status = \(ending.status.rawValue), completed_at = \(finishedAt.storedMillis), result = \(resultText),

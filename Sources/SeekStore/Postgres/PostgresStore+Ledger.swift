@@ -17,15 +17,14 @@ extension PostgresStore: LedgerStore {
         at now: Date,
         on db: PostgresConnection,
         logger: Logger
-    ) async throws -> CreditBalance {
+    ) async throws -> CreditBalance? {
         try await post([(type, amount)], workspaceID: workspaceID, jobID: jobID, workerID: workerID, at: now, on: db, logger: logger)
     }
 
-    /// Posts entries in order, in two statements whatever their number (the lock, then the balance and the
-    /// entries together): the workspace's row, which every job of the workspace locks, is held for as few round
-    /// trips as can be. Callers post last in their transactions for the same reason. The lock is `NO KEY UPDATE`:
-    /// the caller's inserts that reference the workspace (a job, an entry) hold its key-share lock, which a
-    /// plain `FOR UPDATE` would have to upgrade, deadlocking with every other writer doing the same.
+    /// Posts entries in order, in the caller's transaction (`LedgerTab` says when the rows are written). The
+    /// lock is `NO KEY UPDATE`: the caller's inserts that reference the workspace (a job, an entry) hold its
+    /// key-share lock, which a plain `FOR UPDATE` would have to upgrade, deadlocking with every other writer
+    /// doing the same. Returns the balance after the entries; nil in a deferred batch, which learns it at its end.
     @discardableResult
     static func post(
         _ entries: [(LedgerEntryType, Int)],
@@ -35,59 +34,71 @@ extension PostgresStore: LedgerStore {
         at now: Date,
         on db: PostgresConnection,
         logger: Logger
-    ) async throws -> CreditBalance {
-        var (balance, creditLine) = try await lockedBalance(workspaceID: workspaceID, on: db, logger: logger)
-        guard !entries.isEmpty else { return balance }
-        var binds = PostgresBindings()
-        var rows: [String] = []
-        for (type, amount) in entries {
-            balance = try balance.applying(type, amount, creditLine: creditLine)
-            let (balanceDelta, reservedDelta) = type.effect(of: amount)
-            let first = binds.count + 1
-            try binds.append(IDKind.txn.make(now: now))
-            try binds.append(workspaceID)
-            try binds.append(type.rawValue)
-            try binds.append(amount)
-            try binds.append(balanceDelta)
-            try binds.append(reservedDelta)
-            try binds.append(balance.balance)
-            try binds.append(balance.reserved)
-            try binds.append(jobID)
-            try binds.append(workerID)
-            try binds.append(now.storedMillis)
-            rows.append("(" + (first..<(first + 11)).map { "$\($0)" }.joined(separator: ", ") + ")")
+    ) async throws -> CreditBalance? {
+        let noted = entries.map { type, amount in
+            LedgerTab.Entry(
+                id: IDKind.txn.make(now: now),
+                workspaceID: workspaceID,
+                type: type,
+                amount: amount,
+                jobID: jobID,
+                workerID: workerID,
+                at: now
+            )
         }
-        let balanceParameter = binds.count + 1
-        try binds.append(balance.balance)
-        try binds.append(balance.reserved)
-        try binds.append(workspaceID)
-        let sql = """
-            WITH moved AS (UPDATE workspaces SET balance = $\(balanceParameter), reserved = $\(balanceParameter + 1)
-                           WHERE id = $\(balanceParameter + 2))
-            INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after,
-                                        job_id, worker_id, created_at)
-            VALUES \(rows.joined(separator: ", "))
-            """
-        try await db.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        return balance
+        let tab = LedgerTab.tab(on: db)
+        if tab?.deferred == true {
+            LedgerTab.update(on: db) { $0.entries += noted }
+            return nil
+        }
+        // The row is locked by the transaction's first post to it; later ones take the balance that one left.
+        var current: LedgerTab.Balance
+        if let kept = tab?.balances[workspaceID] {
+            current = kept
+        } else {
+            current = try await lockedBalance(workspaceID: workspaceID, on: db, logger: logger)
+        }
+        guard !noted.isEmpty else { return current.balance }
+        var binds = PostgresBindings()
+        var values: [String] = []
+        for entry in noted {
+            current.balance = try current.balance.applying(entry.type, entry.amount, creditLine: current.creditLine)
+            values.append(try LedgerTab.appendRow(entry, after: current.balance, to: &binds))
+        }
+        try await db.run(PostgresQuery(unsafeSQL: LedgerTab.insertSQL(values), binds: binds), logger: logger)
+        if tab != nil {
+            LedgerTab.update(on: db) { [current] in $0.balances[workspaceID] = current }
+        } else {
+            try await db.run(
+                "UPDATE workspaces SET balance = \(current.balance.balance), reserved = \(current.balance.reserved) WHERE id = \(workspaceID)",
+                logger: logger
+            )
+        }
+        return current.balance
     }
 
-    private static func lockedBalance(workspaceID: String, on db: PostgresConnection, logger: Logger) async throws -> (CreditBalance, creditLine: Int)
-    {
+    private static func lockedBalance(workspaceID: String, on db: PostgresConnection, logger: Logger) async throws -> LedgerTab.Balance {
         guard
             let row = try await db.first(
                 "SELECT balance, reserved, credit_line FROM workspaces WHERE id = \(workspaceID) FOR NO KEY UPDATE",
                 logger: logger
             )
         else { throw SeekError.notFound("Workspace \(workspaceID)") }
-        return (CreditBalance(balance: try row.int("balance"), reserved: try row.int("reserved")), try row.int("credit_line"))
+        return LedgerTab.Balance(
+            balance: CreditBalance(balance: try row.int("balance"), reserved: try row.int("reserved")),
+            creditLine: try row.int("credit_line")
+        )
     }
 
     public func addCredits(workspaceID: String, type: LedgerEntryType, amount: Int) async throws -> CreditBalance {
         try CreditAddition.validate(type: type, amount: amount)
         let logger = logger
         return try await write { db in
-            try await Self.post(type, amount, workspaceID: workspaceID, at: Date.storeNow(), on: db, logger: logger)
+            // A plain write's tab is locked: the balance is known at once.
+            guard let balance = try await Self.post(type, amount, workspaceID: workspaceID, at: Date.storeNow(), on: db, logger: logger) else {
+                throw SeekError(.internalServerError, "The balance after the entry is not known.")
+            }
+            return balance
         }
     }
 

@@ -17,24 +17,42 @@ public final class PostgresStore: StorageProbe, Sendable {
     let announcements: PostgresNews
     /// Whether the database answers, and when it last did: away, or only busy.
     let reachability = Reachability()
+    /// Submits and finishes waiting at once share a transaction.
+    let batcher: PostgresBatcher
 
     /// A store on `pool`, whose client must be running (in the ServiceGroup); call `PostgresPool.migrate()` first.
     public init(pool: PostgresPool) {
         self.pool = pool
         self.logger = pool.logger
         announcements = PostgresNews(pool: pool, logger: pool.logger)
+        batcher = PostgresBatcher(logger: pool.logger)
+    }
+
+    /// Runs `body` in a transaction shared with the other calls of this kind waiting at the same moment
+    /// (`PostgresBatcher`); `workspaceID` is the balance row it locks.
+    func batchedWrite<T: Sendable>(
+        locking workspaceID: String,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await batcher.run(order: workspaceID, transact: { deferred, batch in try await self.write(deferringLedger: deferred, batch) }, body)
     }
 
     /// Runs `body` in one transaction, and again when PostgreSQL aborted it to break a deadlock or a serialization
     /// conflict (nothing of an aborted attempt remains). A database that cannot be reached is a 503.
-    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(
+        deferringLedger: Bool = false,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         var attempt = 1
         while true {
             do {
                 return try await connected { connection in
                     try await connection.query("BEGIN", logger: self.logger)
+                    LedgerTab.begin(on: connection, deferred: deferringLedger)
+                    defer { LedgerTab.end(on: connection) }
                     do {
                         let value = try await body(connection)
+                        try await LedgerTab.flush(on: connection, logger: self.logger)
                         try await connection.query("COMMIT", logger: self.logger)
                         return value
                     } catch {
@@ -78,10 +96,16 @@ public final class PostgresStore: StorageProbe, Sendable {
         } catch let error as SeekError where error == Self.unreachable {
             if reachability.lost() { logger.warning("The database gives no connection") }
             throw error
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "22021" {
-            // character_not_in_repertoire: PostgreSQL's text holds no NUL, which SQLite's does.
-            throw SeekError(.badRequest, "Text values may not contain the NUL character (U+0000).")
+        } catch {
+            throw Self.meaning(of: error)
         }
+    }
+
+    /// What a statement's error means to the caller, where it means more than a server error.
+    static func meaning(of error: any Error) -> any Error {
+        // character_not_in_repertoire: PostgreSQL's text holds no NUL, which SQLite's does.
+        guard let failure = error as? PSQLError, failure.serverInfo?[.sqlState] == "22021" else { return error }
+        return SeekError(.badRequest, "Text values may not contain the NUL character (U+0000).")
     }
 
     /// No server answered, or it is shutting down or starting (class 57, operator intervention) or lost the
@@ -153,7 +177,7 @@ public final class PostgresStore: StorageProbe, Sendable {
 
     static let maxAttempts = 5
 
-    private static func isRetryable(_ error: PSQLError) -> Bool {
+    static func isRetryable(_ error: PSQLError) -> Bool {
         // serialization_failure, deadlock_detected
         ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
     }

@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SeekCore
+import Synchronization
+
+/// The ledger's side of a transaction, kept beside its connection and written just before it commits.
+///
+/// A workspace's balance row is locked by every job of that workspace until the commit, so it orders the
+/// workspace's commits. Two modes keep that lock short:
+/// - locked (every `write`): the first post locks the row and reads it; the entries are inserted as they are
+///   posted; the row itself is written once, at the end, not once per entry (each write would leave a row
+///   version that every later lock and foreign-key check in the transaction walks).
+/// - deferred (a batch of submits and finishes, `PostgresBatcher`): posts only note their entries; at the end
+///   the rows are locked in one statement, in id order, the entries applied in the order posted, and the
+///   entries and rows written in two. Rows are locked for three statements and the commit, whatever the
+///   batch's length. If an entry would take a workspace below what it may spend, the batch is refused whole
+///   (`LedgerTab.Refused`) and runs again in the locked mode, where that one call gets its 402.
+enum LedgerTab {
+    struct Balance: Sendable {
+        var balance: CreditBalance
+        var creditLine: Int
+    }
+
+    struct Entry: Sendable {
+        var id: String
+        var workspaceID: String
+        var type: LedgerEntryType
+        var amount: Int
+        var jobID: String?
+        var workerID: String?
+        var at: Date
+    }
+
+    struct Tab: Sendable {
+        var deferred: Bool
+        /// Locked mode: the balances the transaction moved.
+        var balances: [String: Balance] = [:]
+        /// Deferred mode: the entries, in the order posted.
+        var entries: [Entry] = []
+    }
+
+    /// A deferred batch would refuse one of its calls: it must run call by call.
+    struct Refused: Error {}
+
+    private static let open = Mutex<[ObjectIdentifier: Tab]>([:])
+
+    static func begin(on db: PostgresConnection, deferred: Bool) { open.withLock { $0[ObjectIdentifier(db)] = Tab(deferred: deferred) } }
+    static func end(on db: PostgresConnection) { _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(db)) } }
+    static func tab(on db: PostgresConnection) -> Tab? { open.withLock { $0[ObjectIdentifier(db)] } }
+    static func restore(_ tab: Tab?, on db: PostgresConnection) { open.withLock { $0[ObjectIdentifier(db)] = tab } }
+
+    static func update(on db: PostgresConnection, _ change: (inout Tab) -> Void) {
+        open.withLock { tabs in
+            guard var tab = tabs[ObjectIdentifier(db)] else { return }
+            change(&tab)
+            tabs[ObjectIdentifier(db)] = tab
+        }
+    }
+
+    /// Writes what the transaction's posts left to write; called just before COMMIT.
+    static func flush(on db: PostgresConnection, logger: Logger) async throws {
+        guard let tab = tab(on: db) else { return }
+        var balances = tab.balances
+        if !tab.entries.isEmpty {
+            let ids = Set(tab.entries.map(\.workspaceID)).sorted()
+            let rows = try await db.all(
+                "SELECT id, balance, reserved, credit_line FROM workspaces WHERE id = ANY(\(ids)) ORDER BY id FOR NO KEY UPDATE",
+                logger: logger
+            )
+            for row in rows {
+                balances[try row.string("id")] = Balance(
+                    balance: CreditBalance(balance: try row.int("balance"), reserved: try row.int("reserved")),
+                    creditLine: try row.int("credit_line")
+                )
+            }
+            var binds = PostgresBindings()
+            var values: [String] = []
+            for entry in tab.entries {
+                guard var current = balances[entry.workspaceID] else { throw SeekError.notFound("Workspace \(entry.workspaceID)") }
+                do {
+                    current.balance = try current.balance.applying(entry.type, entry.amount, creditLine: current.creditLine)
+                } catch {
+                    throw Refused()
+                }
+                balances[entry.workspaceID] = current
+                values.append(try appendRow(entry, after: current.balance, to: &binds))
+            }
+            try await db.run(PostgresQuery(unsafeSQL: insertSQL(values), binds: binds), logger: logger)
+        }
+        guard !balances.isEmpty else { return }
+        let ids = Array(balances.keys)
+        try await db.run(
+            """
+            UPDATE workspaces AS w SET balance = v.balance, reserved = v.reserved
+            FROM unnest(\(ids)::text[], \(ids.map { balances[$0]!.balance.balance })::bigint[],
+                        \(ids.map { balances[$0]!.balance.reserved })::bigint[]) AS v(id, balance, reserved)
+            WHERE w.id = v.id
+            """,
+            logger: logger
+        )
+    }
+
+    /// One entry's values as bind parameters; returns its row of placeholders.
+    static func appendRow(_ entry: Entry, after balance: CreditBalance, to binds: inout PostgresBindings) throws -> String {
+        let (balanceDelta, reservedDelta) = entry.type.effect(of: entry.amount)
+        let first = binds.count + 1
+        try binds.append(entry.id)
+        try binds.append(entry.workspaceID)
+        try binds.append(entry.type.rawValue)
+        try binds.append(entry.amount)
+        try binds.append(balanceDelta)
+        try binds.append(reservedDelta)
+        try binds.append(balance.balance)
+        try binds.append(balance.reserved)
+        try binds.append(entry.jobID)
+        try binds.append(entry.workerID)
+        try binds.append(entry.at.storedMillis)
+        return "(" + (first..<(first + 11)).map { "$\($0)" }.joined(separator: ", ") + ")"
+    }
+
+    static func insertSQL(_ values: [String]) -> String {
+        """
+        INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after,
+                                    job_id, worker_id, created_at)
+        VALUES \(values.joined(separator: ", "))
+        """
+    }
+}
