@@ -97,7 +97,7 @@ struct PostgresPoolTests {
                 }
             }
             for await _ in locked { break }
-            await #expect(throws: PostgresStore.unreachable) {
+            await #expect(throws: PostgresStore.busy) {
                 _ = try await store.addCredits(workspaceID: workspace.id, type: .topup, amount: 5)
             }
             releaseNow.yield()

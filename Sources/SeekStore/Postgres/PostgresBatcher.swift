@@ -2,11 +2,13 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// Group commit for the hot writes (submits and finishes): the calls waiting at one moment share one
-/// transaction, each in a savepoint of its own, so that a workspace's balance row, which every job of that
-/// workspace locks until its commit, is locked once per batch rather than once per job, and one WAL flush
-/// serves the batch. A call that fails alone (a 402, a conflict) rolls back to its savepoint and the others
-/// commit; a batch that fails as a whole (the database went away) fails every call in it, none half done.
+/// Group commit for submits: the submits waiting at one moment share one transaction, each in a savepoint of
+/// its own, so that one WAL flush serves the batch and a workspace's balance row, which every submit of that
+/// workspace locks until its commit, is locked once per batch (at its end, `LedgerTab`) rather than once per
+/// job. A call that fails alone (a 402, a conflict) rolls back to its savepoint and the others commit; a batch
+/// that fails as a whole (the database went away) fails every call in it, none half done. Finishes are not
+/// batched: a finish that claims the next job takes its workspace's claim lock, and batches holding several
+/// such locks in no fixed order would deadlock with one another.
 final class PostgresBatcher: Sendable {
     /// Batches in flight at once per process: a commit's flush overlaps the next batch's statements.
     static let concurrentBatches = 2
@@ -17,8 +19,8 @@ final class PostgresBatcher: Sendable {
         var running = 0
     }
 
-    /// Runs a body in one transaction, its ledger deferred (`LedgerTab`) or not.
-    typealias Transact = @Sendable (Bool, @escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Void
+    /// Runs a body in one transaction (`PostgresStore.writeDeferringLedger`).
+    typealias Transact = @Sendable (@escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Void
 
     private let state = Mutex(State())
     private let logger: Logger
@@ -65,12 +67,9 @@ final class PostgresBatcher: Sendable {
                 for entry in sorted { try await entry.perform(on: db) }
             }
             do {
-                do {
-                    try await transact(true, batchBody)
-                } catch is LedgerTab.Refused {
-                    // A call would be refused its credits: call by call, each under its rows' locks, it gets its 402.
-                    try await transact(false, batchBody)
-                }
+                // If a call would be refused its credits, the batch runs again with each entry applied as it is
+                // posted, and that call alone gets its 402.
+                try await transact(batchBody)
                 for entry in sorted { entry.deliver() }
             } catch {
                 for entry in sorted { entry.fail(error) }

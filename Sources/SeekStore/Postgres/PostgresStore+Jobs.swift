@@ -276,7 +276,7 @@ extension PostgresStore: JobStore {
         let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
         let finishedAt = Date(storedMillis: ending.at.storedMillis)
         let (logger, cursor) = (logger, claimCursor)
-        let result = try await batchedWrite(locking: claimed.workspaceID) { db -> FinishResult in
+        let result = try await writeDeferringLedger { db -> FinishResult in
             let updated = try await db.first(
                 """
                 UPDATE jobs SET status = \(ending.status.rawValue), completed_at = \(finishedAt.storedMillis), result = \(resultText),

@@ -28,13 +28,24 @@ public final class PostgresStore: StorageProbe, Sendable {
         batcher = PostgresBatcher(logger: pool.logger)
     }
 
+    /// Runs `body` in one transaction whose ledger entries are applied at its end (`LedgerTab`), and again with
+    /// each entry applied as it is posted if that end would refuse credits, so that the post that would take
+    /// the balance too low fails where it stands.
+    func writeDeferringLedger<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await write(deferringLedger: true, body)
+        } catch is LedgerTab.Refused {
+            return try await write(deferringLedger: false, body)
+        }
+    }
+
     /// Runs `body` in a transaction shared with the other calls of this kind waiting at the same moment
     /// (`PostgresBatcher`); `workspaceID` is the balance row it locks.
     func batchedWrite<T: Sendable>(
         locking workspaceID: String,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await batcher.run(order: workspaceID, transact: { deferred, batch in try await self.write(deferringLedger: deferred, batch) }, body)
+        try await batcher.run(order: workspaceID, transact: { batch in try await self.writeDeferringLedger(batch) }, body)
     }
 
     /// Runs `body` in one transaction, and again when PostgreSQL aborted it to break a deadlock or a serialization
@@ -116,6 +127,7 @@ public final class PostgresStore: StorageProbe, Sendable {
     }
 
     static let unreachable = SeekError(.serviceUnavailable, "The database is unreachable. Retry in a few seconds.")
+    static let busy = SeekError(.serviceUnavailable, "The database is too busy to answer in time. Retry in a few seconds.")
 
     /// Runs `body` on a pooled connection, unless none is leased in time (`leaseTimeout`). Nothing else cancels
     /// the call: a body that has its connection runs to its end, rollback included, even when the caller is
@@ -140,18 +152,15 @@ public final class PostgresStore: StorageProbe, Sendable {
             while !Task.isCancelled {
                 try await Task.sleep(for: Self.watchInterval)
                 let waited = ContinuousClock.now - started
-                let gaveUp: Bool
-                if lease.isWaiting {
-                    // Waiting for a connection while nothing answers: the database is away, not busy.
-                    gaveUp = waited >= Self.callTimeout || (waited >= Self.leaseTimeout && !answers.within(Self.leaseTimeout))
-                    if gaveUp, lease.abandon() { work.cancel() }
-                } else {
-                    gaveUp = waited >= Self.callTimeout || answers.isDown
-                }
-                if gaveUp {
-                    outcome.resume(.failure(Self.unreachable))
-                    return
-                }
+                // Away: waiting for a connection while nothing answers, or running while calls find no database.
+                // Busy: past the call timeout while other calls get answers; that says nothing of the database's health.
+                let away =
+                    lease.isWaiting ? waited >= Self.leaseTimeout && !answers.within(Self.leaseTimeout) : answers.isDown
+                let busy = waited >= Self.callTimeout
+                guard away || busy else { continue }
+                if lease.isWaiting, lease.abandon() { work.cancel() }
+                outcome.resume(.failure(away ? Self.unreachable : Self.busy))
+                return
             }
         }
         defer { watcher.cancel() }
