@@ -5,8 +5,9 @@ import SeekCore
 import Synchronization
 
 /// Seek's store for many nodes: every node and runner process shares one PostgreSQL database. Each write is one
-/// transaction on a pooled connection (PostgreSQL groups the commits of concurrent transactions itself); rows
-/// another writer may change at once are locked in a fixed order: the job, then the workspace's balance.
+/// transaction on a pooled connection, except submits, which share one per batch (`PostgresBatcher`); rows
+/// another writer may change at once are locked in a fixed order: the job, then the workspaces' balances, last
+/// and in id order (`LedgerTab`).
 public final class PostgresStore: StorageProbe, Sendable {
     let pool: PostgresPool
     let logger: Logger
