@@ -22,10 +22,10 @@ from test_publishing import EXAMPLES, Runner, publish
 pytestmark = pytest.mark.skipif(STORE != "postgres", reason="many nodes share PostgreSQL")
 ROOT = Path(__file__).resolve().parents[1]
 TERMINAL = ("completed", "failed", "timeout", "cancelled")
-# The issue asks for 20,000. Three debug nodes, two runners and the clients share two cores, and 1,000 jobs take
-# about a minute, so the full count would not fit the test command. It runs 1,000; `SEEK_MANY_NODES_JOBS=20000`
+# The issue asks for 20,000. Three debug nodes, two runners and the clients share two cores; 5,000 jobs take about
+# two minutes here, 20,000 would take most of the test command's budget. It runs 5,000; `SEEK_MANY_NODES_JOBS=20000`
 # runs the full count.
-JOBS = int(os.environ.get("SEEK_MANY_NODES_JOBS", "1000"))
+JOBS = int(os.environ.get("SEEK_MANY_NODES_JOBS", "5000"))
 
 
 def node(tmp_path, name, *flags):
@@ -129,6 +129,60 @@ def test_jobs_on_three_nodes_and_two_runners_survive_kill_9(data_dir, servers, r
     finally:
         for runner in runners:
             runner.stop()
+
+
+def test_a_file_written_through_one_node_is_served_by_every_node(data_dir, servers, tmp_path):
+    """Nodes share `--files-dir` (a shared mount in production) and the URL signing key (in the database): an
+    upload through one node is an input on another, and a result file, written by a node's own worker or by a
+    remote runner through its node, is downloaded from any node; an altered signature is refused by all."""
+    publisher = admin(data_dir, "workspace", "create", "--name", "publisher", "--plan", "pro", "--credits", "0")
+    caller = admin(data_dir, "workspace", "create", "--name", "caller", "--plan", "pro", "--credits", "1000")
+    nodes = [node(tmp_path, f"node-{n}").start() for n in range(3)]
+    servers.extend(nodes)
+    manifest = json.loads((EXAMPLES / "python-upper" / "manifest.json").read_text())
+    token = publish(Client(nodes[0], publisher["api_key"]), manifest)["token"]
+    runner = Runner(nodes[1], token, [sys.executable, str(EXAMPLES / "python-upper" / "worker.py")], tmp_path, "--persistent")
+    try:
+        def through(server, url):
+            """The same file URL with `server` in front."""
+            path = url[url.index("/v1/files/"):]
+            return server.url + path
+
+        def served_everywhere(url, content=None):
+            bodies = []
+            for server in nodes:
+                answer = requests.get(through(server, url), timeout=30)
+                assert answer.status_code == 200, (server.url, answer.status_code, answer.text)
+                bodies.append(answer.content)
+            assert len(set(bodies)) == 1 and (content is None or bodies[0] == content)
+            altered = url[:-1] + ("1" if url[-1] == "0" else "0")
+            assert {requests.get(through(server, altered), timeout=30).status_code for server in nodes} == {403}
+            return bodies[0]
+
+        sys.path.insert(0, str(ROOT / "docs" / "scripts"))
+        from smoke_workers import png
+        uploader = Client(nodes[0], caller["api_key"])
+        uploaded = uploader.request("POST", "/v1/files?name=photo.png", data=png(160, 120), headers={"Content-Type": "image/png"})
+        assert uploaded.status_code == 201, uploaded.text
+        served_everywhere(uploaded.json()["url"], png(160, 120))
+
+        # Submitted through the second node; whichever node's runner takes it reads the upload from the shared directory.
+        converting = Client(nodes[1], caller["api_key"])
+        converted = converting.wait_terminal(converting.submit("image-format-converter", {
+            "image_url": uploaded.json()["url"], "target_format": "jpeg", "width": 80}).json()["job_uuid"])
+        assert converted["status"] == "completed", converted
+        [jpeg] = converted["files"]
+        assert served_everywhere(jpeg["url"])[:2] == b"\xff\xd8" and jpeg["content_type"] == "image/jpeg"
+
+        # A remote runner's file goes up through its node (the second) and is read through the third.
+        reading = Client(nodes[2], caller["api_key"])
+        upper = reading.wait_terminal(reading.submit("python-upper", {"text": "file me", "as_file": True}).json()["job_uuid"])
+        assert upper["status"] == "completed", upper
+        [text] = upper["files"]
+        assert text["url"].startswith(nodes[2].url + "/v1/files/file_")
+        served_everywhere(text["url"], b"FILE ME")
+    finally:
+        runner.stop()
 
 
 def test_a_key_limited_to_10_per_second_gets_10_in_total_across_three_nodes(data_dir, servers, tmp_path):

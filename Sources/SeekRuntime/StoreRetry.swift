@@ -24,7 +24,8 @@ func retryingStoreWrite<T: Sendable>(
             // The first failure and the last are worth a line each; the ones between only say it goes on.
             var details = metadata
             details["attempt"] = "\(attempt)"
-            details["error"] = "\(error)"
+            // Reflected: PostgresNIO's errors describe themselves only there.
+            details["error"] = "\(String(reflecting: error))"
             if attempt == 1 || last {
                 logger.error(last ? "\(what) failed; giving up" : "\(what) failed; retrying", metadata: details)
             } else {

@@ -2,139 +2,159 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// Group commit for submits: the submits waiting at one moment share one transaction, each in a savepoint of
-/// its own, so that one WAL flush serves the batch and a workspace's balance row, which every submit of that
+/// Group commit: the calls of one kind waiting at one moment share one transaction, each in a savepoint of its
+/// own, so that one WAL flush serves the batch and a workspace's balance row, which every call of that
 /// workspace locks until its commit, is locked once per batch (at its end, `LedgerTab`) rather than once per
-/// job. A call that fails alone (a 402, a conflict) rolls back to its savepoint and the others commit; a batch
-/// that fails as a whole (the database went away) fails every call in it, none half done. Finishes are not
-/// batched: a finish that claims the next job takes its workspace's claim lock, and batches holding several
-/// such locks in no fixed order would deadlock with one another.
-final class PostgresBatcher: Sendable {
+/// call. A call that fails alone (a 402, a conflict) rolls back to its savepoint and the others commit; a batch
+/// that fails as a whole (the database went away) fails every call in it, none half done.
+///
+/// A batch takes the calls of one lane, and after them runs its lane's conclusion once, over the calls that
+/// succeeded: finishes, laned by claimant, claim the next jobs for all their freed slots in one claim, which
+/// takes the workspaces' claim locks in one order (a claim per finish would take them in none).
+final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
     /// Batches in flight at once per process: a commit's flush overlaps the next batch's statements.
-    static let concurrentBatches = 2
-    static let maxBatch = 64
-
-    private struct State {
-        var pending: [any BatchEntry] = []
-        var running = 0
-    }
+    static var concurrentBatches: Int { 2 }
+    static var maxBatch: Int { 64 }
 
     /// Runs a body in one transaction (`PostgresStore.writeDeferringLedger`).
     typealias Transact = @Sendable (@escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Void
+    /// In the batch's transaction, after its calls: what each call that succeeded answers, in their order.
+    typealias Conclusion = @Sendable (PostgresConnection, [Step]) async throws -> [Answer]
+
+    private struct State {
+        var lanes: [String: [Call]] = [:]
+        /// Lanes with calls waiting, oldest first.
+        var waiting: [String] = []
+        var running = 0
+
+        /// The next batch: calls of the lane that has waited longest.
+        mutating func take() -> [Call] {
+            guard let lane = waiting.first, let calls = lanes[lane] else { return [] }
+            let taken = Array(calls.prefix(PostgresBatcher.maxBatch))
+            if taken.count == calls.count {
+                lanes[lane] = nil
+                waiting.removeFirst()
+            } else {
+                lanes[lane] = Array(calls.dropFirst(taken.count))
+            }
+            return taken
+        }
+    }
 
     private let state = Mutex(State())
     private let logger: Logger
+    private let conclude: Conclusion
 
-    init(logger: Logger) {
+    init(logger: Logger, conclude: @escaping Conclusion) {
         self.logger = logger
+        self.conclude = conclude
     }
 
-    /// Runs `body` in the next batch, which `transact` runs in one transaction (retrying it whole when
-    /// PostgreSQL aborts it); `order` (the workspace it locks first) sorts a batch's calls, so that two batches
-    /// take the balance rows in one order.
-    func run<T: Sendable>(
+    /// Runs `body` in the next batch of `lane`, which `transact` runs in one transaction (retrying it whole when
+    /// PostgreSQL aborts it); `order` (the row it locks first) sorts a batch's calls in byte order, so that two
+    /// batches, or a batch and a statement that locks rows in that order, take them in one order.
+    func run(
+        lane: String = "",
         order: String,
         transact: @escaping Transact,
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
-    ) async throws -> T {
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Step
+    ) async throws -> Answer {
         try await withCheckedThrowingContinuation { continuation in
-            enqueue(Entry(order: order, body: body, continuation: continuation, logger: logger), transact: transact)
+            let call = Call(order: order, body: body, continuation: continuation, logger: logger)
+            let starts = state.withLock { state -> Bool in
+                if state.lanes[lane] == nil { state.waiting.append(lane) }
+                state.lanes[lane, default: []].append(call)
+                guard state.running < Self.concurrentBatches else { return false }
+                state.running += 1
+                return true
+            }
+            if starts { Task { await self.drain(transact) } }
         }
-    }
-
-    private func enqueue(_ entry: any BatchEntry, transact: @escaping Transact) {
-        let starts = state.withLock { state -> Bool in
-            state.pending.append(entry)
-            guard state.running < Self.concurrentBatches else { return false }
-            state.running += 1
-            return true
-        }
-        if starts { Task { await self.drain(transact) } }
     }
 
     /// Runs batches while calls wait, then lets the slot go.
     private func drain(_ transact: Transact) async {
         while true {
-            let batch = state.withLock { state -> [any BatchEntry] in
-                let taken = Array(state.pending.prefix(Self.maxBatch))
-                state.pending.removeFirst(taken.count)
+            let batch = state.withLock { state -> [Call] in
+                let taken = state.take()
                 if taken.isEmpty { state.running -= 1 }
                 return taken
             }
             guard !batch.isEmpty else { return }
-            let sorted = batch.sorted { $0.order < $1.order }
+            let sorted = batch.sorted { $0.order.utf8.lexicographicallyPrecedes($1.order.utf8) }
+            let answers = Mutex<[Answer]>([])
+            let conclude = conclude
             let batchBody: @Sendable (PostgresConnection) async throws -> Void = { db in
-                for entry in sorted { try await entry.perform(on: db) }
+                for call in sorted { try await call.perform(on: db) }
+                let steps = sorted.compactMap(\.step)
+                let concluded = try await conclude(db, steps)
+                answers.withLock { $0 = concluded }
             }
             do {
                 // If a call would be refused its credits, the batch runs again with each entry applied as it is
                 // posted, and that call alone gets its 402.
                 try await transact(batchBody)
-                for entry in sorted { entry.deliver() }
-            } catch {
-                for entry in sorted { entry.fail(error) }
-            }
-        }
-    }
-}
-
-private protocol BatchEntry: Sendable {
-    var order: String { get }
-    /// Runs the call in a savepoint and keeps its result; throws only what ends the whole transaction.
-    func perform(on db: PostgresConnection) async throws
-    /// The batch committed: the call's kept result goes to its caller.
-    func deliver()
-    /// The batch did not commit.
-    func fail(_ error: any Error)
-}
-
-private final class Entry<T: Sendable>: BatchEntry, @unchecked Sendable {
-    let order: String
-    private let body: @Sendable (PostgresConnection) async throws -> T
-    // Set by `perform` and read by `deliver`, one after the other in the batch's task.
-    private var result: Result<T, any Error>?
-    private let continuation: CheckedContinuation<T, any Error>
-    private let logger: Logger
-
-    init(
-        order: String,
-        body: @escaping @Sendable (PostgresConnection) async throws -> T,
-        continuation: CheckedContinuation<T, any Error>,
-        logger: Logger
-    ) {
-        self.order = order
-        self.body = body
-        self.continuation = continuation
-        self.logger = logger
-    }
-
-    func perform(on db: PostgresConnection) async throws {
-        var attempt = 1
-        while true {
-            try await db.query("SAVEPOINT call", logger: logger)
-            let tab = LedgerTab.tab(on: db)
-            do {
-                result = .success(try await body(db))
-                return
-            } catch {
-                // The savepoint's rollback fails only when the transaction is lost: then the batch is.
-                try await db.query("ROLLBACK TO SAVEPOINT call", logger: logger)
-                LedgerTab.restore(tab, on: db)
-                if let failure = error as? PSQLError, PostgresStore.isRetryable(failure), attempt < PostgresStore.maxAttempts {
-                    attempt += 1
-                    continue
+                var concluded = answers.withLock { $0 }[...]
+                for call in sorted {
+                    if call.step != nil, let answer = concluded.popFirst() {
+                        call.continuation.resume(returning: answer)
+                    } else {
+                        call.continuation.resume(throwing: call.failure ?? PostgresStore.unreachable)
+                    }
                 }
-                result = .failure(error)
-                return
+            } catch {
+                for call in sorted { call.continuation.resume(throwing: error) }
             }
         }
     }
 
-    func deliver() {
-        continuation.resume(with: (result ?? .failure(PostgresStore.unreachable)).mapError { PostgresStore.meaning(of: $0) })
-    }
+    private final class Call: @unchecked Sendable {
+        let order: String
+        private let body: @Sendable (PostgresConnection) async throws -> Step
+        // Set by `perform` and read once the batch ends, one after the other in the batch's task.
+        private var result: Result<Step, any Error>?
+        let continuation: CheckedContinuation<Answer, any Error>
+        private let logger: Logger
 
-    func fail(_ error: any Error) {
-        continuation.resume(throwing: error)
+        init(
+            order: String,
+            body: @escaping @Sendable (PostgresConnection) async throws -> Step,
+            continuation: CheckedContinuation<Answer, any Error>,
+            logger: Logger
+        ) {
+            self.order = order
+            self.body = body
+            self.continuation = continuation
+            self.logger = logger
+        }
+
+        var step: Step? { try? result?.get() }
+        var failure: (any Error)? {
+            guard case let .failure(error) = result else { return nil }
+            return PostgresStore.meaning(of: error)
+        }
+
+        /// Runs the call in a savepoint and keeps its result; throws only what ends the whole transaction.
+        func perform(on db: PostgresConnection) async throws {
+            var attempt = 1
+            while true {
+                try await db.query("SAVEPOINT call", logger: logger)
+                let tab = LedgerTab.tab(on: db)
+                do {
+                    result = .success(try await body(db))
+                    return
+                } catch {
+                    // The savepoint's rollback fails only when the transaction is lost: then the batch is.
+                    try await db.query("ROLLBACK TO SAVEPOINT call", logger: logger)
+                    LedgerTab.restore(tab, on: db)
+                    if let failure = error as? PSQLError, PostgresStore.isRetryable(failure), attempt < PostgresStore.maxAttempts {
+                        attempt += 1
+                        continue
+                    }
+                    result = .failure(error)
+                    return
+                }
+            }
+        }
     }
 }

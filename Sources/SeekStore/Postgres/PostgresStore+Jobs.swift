@@ -7,7 +7,7 @@ extension PostgresStore: JobStore {
     public func submit(_ submission: JobSubmission) async throws -> SubmitResult {
         let inputText = submission.request.input.serializedString
         let logger = logger
-        let result = try await batchedWrite(locking: submission.workspaceID) { db -> SubmitResult in
+        let result = try await batchedWrite(submits, locksFirst: submission.workspaceID) { db -> SubmitResult in
             let now = Date.storeNow()
             let handOff = submission.handOff
             let job = StoredShapes.newJob(submission, at: now)
@@ -179,6 +179,31 @@ extension PostgresStore: JobStore {
     /// take turns across nodes, so that the running count each reads holds the plan's concurrency.
     static let claimLock: Int32 = 0x5EE4_0002
 
+    /// The claim locks one transaction holds. A claim waits for a lock only in ascending workspace order, so that
+    /// two claims never wait on each other in a circle; a lock below one it holds (the second pass's) is only
+    /// tried, and a workspace whose lock another claim holds is left to that claim.
+    struct ClaimLocks {
+        private var held: Set<String> = []
+        private var highest: String?
+
+        /// Whether the transaction holds `workspaceID`'s lock now.
+        mutating func take(_ workspaceID: String, on db: PostgresConnection, logger: Logger) async throws -> Bool {
+            guard !held.contains(workspaceID) else { return true }
+            if let highest, workspaceID < highest {
+                let row = try await db.first(
+                    "SELECT pg_try_advisory_xact_lock(\(claimLock), hashtext(\(workspaceID))) AS taken",
+                    logger: logger
+                )
+                guard try row?.flag("taken") == true else { return false }
+            } else {
+                try await db.run("SELECT pg_advisory_xact_lock(\(claimLock), hashtext(\(workspaceID)))", logger: logger)
+                highest = workspaceID
+            }
+            held.insert(workspaceID)
+            return true
+        }
+    }
+
     static let candidatesQuery = StoredShapes.claimCandidates.replacingOccurrences(of: "LIMIT ?", with: "LIMIT $1")
 
     /// Moves queued jobs to running under `claimant`'s lease, in the caller's transaction, shared fairly among the
@@ -199,15 +224,16 @@ extension PostgresStore: JobStore {
         let lease = now.addingTimeInterval(request.leaseSeconds).storedMillis
         var claimed: [PostgresStoredRow] = []
         var served = cursor.lastServed
+        var locks = ClaimLocks()
         // A workspace whose queued jobs are for other workers gives back its share; a second pass hands it on.
         for _ in 0..<2 where claimed.count < request.limit {
             let (shares, last) = FairShare.shares(candidates, limit: request.limit - claimed.count, after: served)
             guard !shares.isEmpty else { break }
             served = last
-            // Locks in one order, so that two claims never wait on each other in a circle.
             for (workspaceID, share) in shares.sorted(by: { $0.workspaceID < $1.workspaceID }) {
-                guard let index = candidates.firstIndex(where: { $0.workspaceID == workspaceID }) else { continue }
-                try await db.run("SELECT pg_advisory_xact_lock(\(claimLock), hashtext(\(workspaceID)))", logger: logger)
+                guard let index = candidates.firstIndex(where: { $0.workspaceID == workspaceID }),
+                    try await locks.take(workspaceID, on: db, logger: logger)
+                else { continue }
                 let running =
                     try await db.first(
                         "SELECT COUNT(*) AS running FROM jobs WHERE status = 'running' AND workspace_id = \(workspaceID)",
@@ -245,7 +271,8 @@ extension PostgresStore: JobStore {
             let expires = Date().addingTimeInterval(leaseSeconds).storedMillis
             let rows = try await db.all(
                 """
-                UPDATE jobs SET lease_expires_at = \(expires) WHERE id = ANY(\(jobIDs)) AND status = 'running' AND runner_id = \(claimant)
+                UPDATE jobs SET lease_expires_at = \(expires)
+                WHERE id IN (SELECT id FROM jobs WHERE id = ANY(\(jobIDs)) AND status = 'running' AND runner_id = \(claimant) \(unescaped: Self.inIDOrder))
                 RETURNING id
                 """,
                 logger: logger
@@ -275,8 +302,9 @@ extension PostgresStore: JobStore {
         let filesText = ending.files.isEmpty ? nil : StoredShapes.encode(ending.files).serializedString
         let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
         let finishedAt = Date(storedMillis: ending.at.storedMillis)
-        let (logger, cursor) = (logger, claimCursor)
-        let result = try await writeDeferringLedger { db -> FinishResult in
+        let logger = logger
+        let step = FinishStep(claimant: claimant, next: next)
+        let result = try await batchedWrite(finishes, lane: step.lane, locksFirst: claimed.id) { db -> FinishStep in
             let updated = try await db.first(
                 """
                 UPDATE jobs SET status = \(ending.status.rawValue), completed_at = \(finishedAt.storedMillis), result = \(resultText),
@@ -324,11 +352,8 @@ extension PostgresStore: JobStore {
                     )
                 }
             }
-            // The next jobs for the freed slot, in this commit, last: the claim's lock is held only until it commits.
-            var nextJobs: [ClaimedJob] = []
-            if let next { nextJobs = try await Self.claim(next, claimant: claimant, at: finishedAt, cursor: cursor, on: db, logger: logger) }
             // Without `updated`, the run lost its lease and the job was requeued (and maybe finished) elsewhere.
-            return FinishResult(recorded: updated != nil, next: nextJobs)
+            return step.recording(updated != nil)
         }
         if result.recorded { announcements.announce(.ended(jobIDs: [claimed.id])) }
         return result
@@ -354,9 +379,14 @@ extension PostgresStore: JobStore {
     /// Puts running jobs back in the queue as if never started; the caller's condition says which.
     private static let requeue = "UPDATE jobs SET status = 'queued', runner_id = NULL, lease_expires_at = NULL, started_at = NULL"
 
+    /// Ends a subquery that picks jobs: it locks them in id order. A statement that changes several jobs takes
+    /// their rows in the order a batch of finishes does (`PostgresBatcher` sorts finishes by job id, in the same
+    /// byte order), so that the two never wait on each other in a circle.
+    static let inIDOrder = "ORDER BY id COLLATE \"C\" FOR UPDATE"
+
     public func returnToQueue(_ claimed: ClaimedJob, claimant: String) async throws {
         let logger = logger
-        try await write { db in
+        _ = try await write { db in
             try await db.run(
                 """
                 \(unescaped: Self.requeue)
@@ -371,7 +401,13 @@ extension PostgresStore: JobStore {
     public func releaseClaims(of claimant: String) async throws -> Int {
         let logger = logger
         let released = try await write { db in
-            try await db.run("\(unescaped: Self.requeue) WHERE status = 'running' AND runner_id = \(claimant) RETURNING 1", logger: logger)
+            try await db.run(
+                """
+                \(unescaped: Self.requeue)
+                WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND runner_id = \(claimant) \(unescaped: Self.inIDOrder)) RETURNING 1
+                """,
+                logger: logger
+            )
         }
         if released > 0 { announcements.announce(.queued(workerID: nil)) }
         return released
@@ -381,7 +417,11 @@ extension PostgresStore: JobStore {
         let logger = logger
         let requeued = try await write { db in
             try await db.run(
-                "\(unescaped: Self.requeue) WHERE status = 'running' AND lease_expires_at < \(cutoff.storedMillis) RETURNING 1",
+                """
+                \(unescaped: Self.requeue)
+                WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < \(cutoff.storedMillis) \(unescaped: Self.inIDOrder))
+                RETURNING 1
+                """,
                 logger: logger
             )
         }

@@ -5,28 +5,35 @@ import SeekCore
 import Synchronization
 
 /// Seek's store for many nodes: every node and runner process shares one PostgreSQL database. Each write is one
-/// transaction on a pooled connection, except submits, which share one per batch (`PostgresBatcher`); rows
-/// another writer may change at once are locked in a fixed order: the job, then the workspaces' balances, last
-/// and in id order (`LedgerTab`).
+/// transaction on a pooled connection, except submits and finishes, which share one per batch
+/// (`PostgresBatcher`); rows another writer may change at once are locked in a fixed order: the jobs, then the
+/// workspaces' claim locks in id order, then their balances, last and in id order (`LedgerTab`).
 public final class PostgresStore: StorageProbe, Sendable {
     let pool: PostgresPool
     let logger: Logger
     /// The workspace this node's last claim served last. Per node: nodes start their rounds in different places,
     /// which spreads them over the tenants; each claim still respects every plan's concurrency in the database.
-    let claimCursor = ClaimCursor()
+    let claimCursor: ClaimCursor
     /// What this node tells the others after its commits (LISTEN/NOTIFY).
     let announcements: PostgresNews
     /// Whether the database answers, and when it last did: away, or only busy.
     let reachability = Reachability()
-    /// Submits and finishes waiting at once share a transaction.
-    let batcher: PostgresBatcher
+    /// Submits waiting at once share a transaction.
+    let submits: PostgresBatcher<SubmitResult, SubmitResult>
+    /// So do one claimant's finishes, and they claim the next jobs for their slots together.
+    let finishes: PostgresBatcher<FinishStep, FinishResult>
 
     /// A store on `pool`, whose client must be running (in the ServiceGroup); call `PostgresPool.migrate()` first.
     public init(pool: PostgresPool) {
         self.pool = pool
         self.logger = pool.logger
         announcements = PostgresNews(pool: pool, logger: pool.logger)
-        batcher = PostgresBatcher(logger: pool.logger)
+        let (cursor, logger) = (ClaimCursor(), pool.logger)
+        claimCursor = cursor
+        submits = PostgresBatcher(logger: logger) { _, results in results }
+        finishes = PostgresBatcher(logger: logger) { db, steps in
+            try await FinishStep.claimNext(for: steps, cursor: cursor, on: db, logger: logger)
+        }
     }
 
     /// Runs `body` in one transaction whose ledger entries are applied at its end (`LedgerTab`), and again with
@@ -40,13 +47,16 @@ public final class PostgresStore: StorageProbe, Sendable {
         }
     }
 
-    /// Runs `body` in a transaction shared with the other calls of this kind waiting at the same moment
-    /// (`PostgresBatcher`); `workspaceID` is the balance row it locks.
-    func batchedWrite<T: Sendable>(
-        locking workspaceID: String,
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
-    ) async throws -> T {
-        try await batcher.run(order: workspaceID, transact: { batch in try await self.writeDeferringLedger(batch) }, body)
+    /// Runs `body` in a transaction shared with the other calls of `batcher`'s `lane` waiting at the same moment
+    /// (`PostgresBatcher`); `key` names the row it locks first (a submit's workspace, a finish's job), by which
+    /// a batch's calls are sorted.
+    func batchedWrite<Step: Sendable, Answer: Sendable>(
+        _ batcher: PostgresBatcher<Step, Answer>,
+        lane: String = "",
+        locksFirst key: String,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Step
+    ) async throws -> Answer {
+        try await batcher.run(lane: lane, order: key, transact: { batch in try await self.writeDeferringLedger(batch) }, body)
     }
 
     /// Runs `body` in one transaction, and again when PostgreSQL aborted it to break a deadlock or a serialization
