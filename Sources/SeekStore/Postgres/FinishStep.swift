@@ -31,7 +31,8 @@ struct FinishStep: Sendable {
     static func claimNext(for steps: [FinishStep], cursor: ClaimCursor, on db: PostgresConnection, logger: Logger) async throws -> [FinishResult] {
         let wanted = steps.reduce(0) { $0 + ($1.next?.limit ?? 0) }
         var jobs: ArraySlice<ClaimedJob> = []
-        if let first = steps.first(where: { $0.next != nil }), var request = first.next, wanted > 0 {
+        // One lane's steps share their claimant and request (`lane`), all but the limit.
+        if let first = steps.first, var request = first.next, wanted > 0 {
             request.limit = wanted
             jobs = try await PostgresStore.claim(request, claimant: first.claimant, at: Date.storeNow(), cursor: cursor, on: db, logger: logger)[...]
         }
