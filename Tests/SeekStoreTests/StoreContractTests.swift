@@ -57,6 +57,34 @@ struct StoreContractTests {
         #expect(balance.available == 0)
     }
 
+    @Test("a submit the database refuses, among 40 simultaneous ones, fails alone: the 40 commit once each", arguments: StoreKind.available)
+    func oneFailingSubmitFailsAlone(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let workspaceID = try await fixture.workspace(credits: 100)
+        let good = try fixture.submission(workspaceID)
+        // No such workspace: the job's row breaks a foreign key, which a batch's end may be the first to see.
+        let bad = try fixture.submission("ws_missing")
+        let outcomes = await withTaskGroup(of: (Bool, Bool).self) { group in
+            for index in 0..<41 {
+                group.addTask {
+                    let isBad = index == 20
+                    do {
+                        _ = try await fixture.store.submit(isBad ? bad : good)
+                        return (isBad, true)
+                    } catch {
+                        return (isBad, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [(Bool, Bool)]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { !$0.0 && $0.1 }.count == 40, "every good submit is accepted")
+        #expect(outcomes.filter { $0.0 && !$0.1 }.count == 1, "the bad submit is refused")
+        let jobs = try await fixture.store.jobs(workspaceID: workspaceID, filter: JobFilter(limit: 100))
+        #expect(jobs.count == 40)
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 100, reserved: 40))
+    }
+
     @Test("claims take high before normal before low, FIFO within one", arguments: StoreKind.available)
     func claimOrder(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)

@@ -11,7 +11,8 @@ import Synchronization
 /// - locked (every `write`): the first post locks the row and reads it; the entries are inserted as they are
 ///   posted; the row itself is written once, at the end, not once per entry (each write would leave a row
 ///   version that every later lock and foreign-key check in the transaction walks).
-/// - deferred (a batch of submits and finishes, `PostgresBatcher`): posts only note their entries; at the end
+/// - deferred (a bare batch of submits and finishes, `PostgresBatcher`): posts only note their entries (and the
+///   batch's rows that may wait, `RowInsert`, wait with them, inserted first); at the end
 ///   the rows are locked in one statement, in id order, the entries applied in the order posted, and the
 ///   entries and rows written in two. Rows are locked for three statements and the commit, whatever the
 ///   batch's length. If an entry would take a workspace below what it may spend, the batch is refused whole
@@ -38,6 +39,8 @@ enum LedgerTab {
         var balances: [String: Balance] = [:]
         /// Deferred mode: the entries, in the order posted.
         var entries: [Entry] = []
+        /// Deferred mode: rows to insert at the end, before the ledger's (`RowInsert`).
+        var rows: [RowInsert] = []
     }
 
     /// A deferred batch would refuse one of its calls: it must run call by call.
@@ -61,6 +64,7 @@ enum LedgerTab {
     /// Writes what the transaction's posts left to write; called just before COMMIT.
     static func flush(on db: PostgresConnection, logger: Logger) async throws {
         guard let tab = tab(on: db) else { return }
+        try await RowInsert.insert(tab.rows, on: db, logger: logger)
         var balances = tab.balances
         if !tab.entries.isEmpty {
             let ids = Set(tab.entries.map(\.workspaceID)).sorted()
@@ -74,8 +78,7 @@ enum LedgerTab {
                     creditLine: try row.int("credit_line")
                 )
             }
-            var binds = PostgresBindings()
-            var values: [String] = []
+            var entryRows: [RowInsert] = []
             for entry in tab.entries {
                 guard var current = balances[entry.workspaceID] else { throw SeekError.notFound("Workspace \(entry.workspaceID)") }
                 do {
@@ -84,9 +87,9 @@ enum LedgerTab {
                     throw Refused()
                 }
                 balances[entry.workspaceID] = current
-                values.append(try appendRow(entry, after: current.balance, to: &binds))
+                entryRows.append(entry.row(after: current.balance))
             }
-            try await db.run(PostgresQuery(unsafeSQL: insertSQL(values), binds: binds), logger: logger)
+            try await RowInsert.insert(entryRows, on: db, logger: logger)
         }
         guard !balances.isEmpty else { return }
         let ids = Array(balances.keys)
@@ -100,30 +103,31 @@ enum LedgerTab {
             logger: logger
         )
     }
+}
 
-    /// One entry's values as bind parameters; returns its row of placeholders.
-    static func appendRow(_ entry: Entry, after balance: CreditBalance, to binds: inout PostgresBindings) throws -> String {
-        let (balanceDelta, reservedDelta) = entry.type.effect(of: entry.amount)
-        let first = binds.count + 1
-        try binds.append(entry.id)
-        try binds.append(entry.workspaceID)
-        try binds.append(entry.type.rawValue)
-        try binds.append(entry.amount)
-        try binds.append(balanceDelta)
-        try binds.append(reservedDelta)
-        try binds.append(balance.balance)
-        try binds.append(balance.reserved)
-        try binds.append(entry.jobID)
-        try binds.append(entry.workerID)
-        try binds.append(entry.at.storedMillis)
-        return "(" + (first..<(first + 11)).map { "$\($0)" }.joined(separator: ", ") + ")"
-    }
-
-    static func insertSQL(_ values: [String]) -> String {
-        """
-        INSERT INTO ledger_entries (id, workspace_id, type, amount, balance_delta, reserved_delta, balance_after, reserved_after,
-                                    job_id, worker_id, created_at)
-        VALUES \(values.joined(separator: ", "))
-        """
+extension LedgerTab.Entry {
+    /// The entry's row, with the balance it leaves.
+    func row(after balance: CreditBalance) -> RowInsert {
+        let (balanceDelta, reservedDelta) = type.effect(of: amount)
+        let entry = self
+        return RowInsert(
+            into: "ledger_entries",
+            columns: [
+                "id", "workspace_id", "type", "amount", "balance_delta", "reserved_delta", "balance_after", "reserved_after", "job_id",
+                "worker_id", "created_at",
+            ]
+        ) { binds in
+            try binds.append(entry.id)
+            try binds.append(entry.workspaceID)
+            try binds.append(entry.type.rawValue)
+            try binds.append(entry.amount)
+            try binds.append(balanceDelta)
+            try binds.append(reservedDelta)
+            try binds.append(balance.balance)
+            try binds.append(balance.reserved)
+            try binds.append(entry.jobID)
+            try binds.append(entry.workerID)
+            try binds.append(entry.at.storedMillis)
+        }
     }
 }

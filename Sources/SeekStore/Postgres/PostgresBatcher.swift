@@ -1,12 +1,18 @@
 import Logging
 import PostgresNIO
+import SeekCore
 import Synchronization
 
-/// Group commit: the calls of one kind waiting at one moment share one transaction, each in a savepoint of its
-/// own, so that one WAL flush serves the batch and a workspace's balance row, which every call of that
-/// workspace locks until its commit, is locked once per batch (at its end, `LedgerTab`) rather than once per
-/// call. A call that fails alone (a 402, a conflict) rolls back to its savepoint and the others commit; a batch
-/// that fails as a whole (the database went away) fails every call in it, none half done.
+/// Group commit: the calls of one kind waiting at one moment share one transaction, so that one WAL flush serves
+/// the batch and a workspace's balance row, which every call of that workspace locks until its commit, is
+/// locked once per batch (at its end, `LedgerTab`) rather than once per call.
+///
+/// A batch runs bare first: its calls' statements one after another, its ledger entries deferred to its end.
+/// If any call fails, or the end would refuse credits, that attempt is rolled back whole and the batch runs
+/// again isolated: each call in a savepoint of its own, each entry applied as it is posted, so that the call
+/// that fails alone (a 402, a conflict) rolls back to its savepoint and the others commit. A savepoint costs
+/// two round trips a call, which the bare run saves while nothing fails. A batch that fails as a whole (the
+/// database went away) fails every call in it, none half done.
 ///
 /// A batch takes the calls of one lane, and after them runs its lane's conclusion once, over the calls that
 /// succeeded: finishes, laned by claimant, claim the next jobs for all their freed slots in one claim, which
@@ -16,8 +22,8 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
     static var concurrentBatches: Int { 2 }
     static var maxBatch: Int { 64 }
 
-    /// Runs a body in one transaction (`PostgresStore.writeDeferringLedger`).
-    typealias Transact = @Sendable (@escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Void
+    /// Runs a body in one transaction, its ledger entries deferred to its end or not (`PostgresStore.write`).
+    typealias Transact = @Sendable (_ deferringLedger: Bool, @escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Void
     /// In the batch's transaction, after its calls: what each call that succeeded answers, in their order.
     typealias Conclusion = @Sendable (PostgresConnection, [Step]) async throws -> [Answer]
 
@@ -84,16 +90,20 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
             let sorted = batch.sorted { $0.order.utf8.lexicographicallyPrecedes($1.order.utf8) }
             let answers = Mutex<[Answer]>([])
             let conclude = conclude
-            let batchBody: @Sendable (PostgresConnection) async throws -> Void = { db in
-                for call in sorted { try await call.perform(on: db) }
-                let steps = sorted.compactMap(\.step)
-                let concluded = try await conclude(db, steps)
-                answers.withLock { $0 = concluded }
+            let batchBody = { @Sendable (isolated: Bool) -> @Sendable (PostgresConnection) async throws -> Void in
+                { db in
+                    for call in sorted { try await call.perform(on: db, isolated: isolated) }
+                    let steps = sorted.compactMap(\.step)
+                    let concluded = try await conclude(db, steps)
+                    answers.withLock { $0 = concluded }
+                }
             }
             do {
-                // If a call would be refused its credits, the batch runs again with each entry applied as it is
-                // posted, and that call alone gets its 402.
-                try await transact(batchBody)
+                do {
+                    try await transact(true, batchBody(false))
+                } catch let error where Self.isolates(error) {
+                    try await transact(false, batchBody(true))
+                }
                 var concluded = answers.withLock { $0 }[...]
                 for call in sorted {
                     if call.step != nil, let answer = concluded.popFirst() {
@@ -106,6 +116,17 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
                 for call in sorted { call.continuation.resume(throwing: error) }
             }
         }
+    }
+
+    /// A call of a bare batch failed: the batch must run again isolated.
+    private struct Isolate: Error {}
+
+    /// Whether a bare batch that failed so runs again isolated: a call failed, or the end would refuse credits, or
+    /// the rows its calls left for the end were refused (which one's, only the isolated run can tell). A
+    /// database away or too slow to answer (a 503) fails the batch: running it again would only wait again.
+    private static func isolates(_ error: any Error) -> Bool {
+        guard let failure = error as? SeekError else { return true }
+        return failure.code != .serviceUnavailable
     }
 
     private final class Call: @unchecked Sendable {
@@ -134,8 +155,20 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
             return PostgresStore.meaning(of: error)
         }
 
-        /// Runs the call in a savepoint and keeps its result; throws only what ends the whole transaction.
-        func perform(on db: PostgresConnection) async throws {
+        /// Runs the call and keeps its result: bare, where any failure ends the attempt (`Isolate`), or isolated in
+        /// a savepoint, where it throws only what ends the whole transaction.
+        func perform(on db: PostgresConnection, isolated: Bool) async throws {
+            guard isolated else {
+                do {
+                    result = .success(try await body(db))
+                } catch let error as PSQLError where PostgresStore.isRetryable(error) || PostgresStore.isUnreachable(error) {
+                    // The whole batch's: a deadlock's retry, or a database gone away.
+                    throw error
+                } catch {
+                    throw Isolate()
+                }
+                return
+            }
             var attempt = 1
             while true {
                 try await db.query("SAVEPOINT call", logger: logger)

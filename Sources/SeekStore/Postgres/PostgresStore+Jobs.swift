@@ -37,19 +37,36 @@ extension PostgresStore: JobStore {
                 }
             }
             let lease = handOff.map { now.addingTimeInterval($0.seconds).storedMillis }
-            try await db.run(
-                """
-                INSERT INTO jobs (id, workspace_id, worker_id, status, priority, input, webhook_url, timeout_s, cost_estimate,
-                                  billing_mode, created_at, runner_id, attempts, started_at, lease_expires_at, worker_version,
-                                  worker_version_name, publisher_id, platform_fee_percent)
-                VALUES (\(job.id), \(job.workspaceID), \(job.workerID), \(job.status.rawValue), \(job.priority.rank), \(inputText),
-                        \(job.webhookURL), \(job.timeoutSeconds), \(job.costEstimateCredits), \(job.billingMode.rawValue),
-                        \(now.storedMillis), \(handOff?.claimant), \(job.attempts), \(job.startedAt?.storedMillis), \(lease),
-                        \(submission.workerVersion.number), \(submission.workerVersion.name), \(submission.publisher?.workspaceID),
-                        \(submission.publisher?.fee.percent))
-                """,
-                logger: logger
-            )
+            let row = RowInsert(
+                into: "jobs",
+                columns: [
+                    "id", "workspace_id", "worker_id", "status", "priority", "input", "webhook_url", "timeout_s", "cost_estimate",
+                    "billing_mode", "created_at", "runner_id", "attempts", "started_at", "lease_expires_at", "worker_version",
+                    "worker_version_name", "publisher_id", "platform_fee_percent",
+                ]
+            ) { binds in
+                try binds.append(job.id)
+                try binds.append(job.workspaceID)
+                try binds.append(job.workerID)
+                try binds.append(job.status.rawValue)
+                try binds.append(job.priority.rank)
+                try binds.append(inputText)
+                try binds.append(job.webhookURL)
+                try binds.append(job.timeoutSeconds)
+                try binds.append(job.costEstimateCredits)
+                try binds.append(job.billingMode.rawValue)
+                try binds.append(now.storedMillis)
+                try binds.append(handOff?.claimant)
+                try binds.append(job.attempts)
+                try binds.append(job.startedAt?.storedMillis)
+                try binds.append(lease)
+                try binds.append(submission.workerVersion.number)
+                try binds.append(submission.workerVersion.name)
+                try binds.append(submission.publisher?.workspaceID)
+                try binds.append(submission.publisher?.fee.percent)
+            }
+            // A job an idempotency key names goes in at once: a second submit with that key in this batch reads it.
+            try await row.run(on: db, deferrable: submission.idempotency == nil, logger: logger)
             // Reserved last, so that the workspace's row is locked only until the commit; a 402 rolls the job back.
             try await Self.post(
                 .reserve,

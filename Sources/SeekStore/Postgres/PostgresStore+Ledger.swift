@@ -59,13 +59,12 @@ extension PostgresStore: LedgerStore {
             current = try await lockedBalance(workspaceID: workspaceID, on: db, logger: logger)
         }
         guard !noted.isEmpty else { return current.balance }
-        var binds = PostgresBindings()
-        var values: [String] = []
+        var rows: [RowInsert] = []
         for entry in noted {
             current.balance = try current.balance.applying(entry.type, entry.amount, creditLine: current.creditLine)
-            values.append(try LedgerTab.appendRow(entry, after: current.balance, to: &binds))
+            rows.append(entry.row(after: current.balance))
         }
-        try await db.run(PostgresQuery(unsafeSQL: LedgerTab.insertSQL(values), binds: binds), logger: logger)
+        try await RowInsert.insert(rows, on: db, logger: logger)
         if tab != nil {
             LedgerTab.update(on: db) { [current] in $0.balances[workspaceID] = current }
         } else {

@@ -16,13 +16,20 @@ extension PostgresStore: WebhookStore {
         on db: PostgresConnection,
         logger: Logger
     ) async throws {
-        try await db.run(
-            """
-            INSERT INTO webhook_deliveries (id, workspace_id, job_id, url, event, payload, next_attempt_at, created_at)
-            VALUES (\(IDKind.whd.make(now: now)), \(workspaceID), \(jobID), \(url), \(event), \(payload), \(now.storedMillis), \(now.storedMillis))
-            """,
-            logger: logger
-        )
+        let id = IDKind.whd.make(now: now)
+        try await RowInsert(
+            into: "webhook_deliveries",
+            columns: ["id", "workspace_id", "job_id", "url", "event", "payload", "next_attempt_at", "created_at"]
+        ) { binds in
+            try binds.append(id)
+            try binds.append(workspaceID)
+            try binds.append(jobID)
+            try binds.append(url)
+            try binds.append(event)
+            try binds.append(payload)
+            try binds.append(now.storedMillis)
+            try binds.append(now.storedMillis)
+        }.run(on: db, logger: logger)
     }
 
     public func claimDueWebhooks(now: Date, limit: Int, claimant: String, leaseSeconds: Double) async throws -> [WebhookDelivery] {

@@ -36,17 +36,6 @@ public final class PostgresStore: StorageProbe, Sendable {
         }
     }
 
-    /// Runs `body` in one transaction whose ledger entries are applied at its end (`LedgerTab`), and again with
-    /// each entry applied as it is posted if that end would refuse credits, so that the post that would take
-    /// the balance too low fails where it stands.
-    func writeDeferringLedger<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await write(deferringLedger: true, body)
-        } catch is LedgerTab.Refused {
-            return try await write(deferringLedger: false, body)
-        }
-    }
-
     /// Runs `body` in a transaction shared with the other calls of `batcher`'s `lane` waiting at the same moment
     /// (`PostgresBatcher`); `key` names the row it locks first (a submit's workspace, a finish's job), by which
     /// a batch's calls are sorted.
@@ -56,7 +45,7 @@ public final class PostgresStore: StorageProbe, Sendable {
         locksFirst key: String,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Step
     ) async throws -> Answer {
-        try await batcher.run(lane: lane, order: key, transact: { batch in try await self.writeDeferringLedger(batch) }, body)
+        try await batcher.run(lane: lane, order: key, transact: { deferring, batch in try await self.write(deferringLedger: deferring, batch) }, body)
     }
 
     /// Runs `body` in one transaction, and again when PostgreSQL aborted it to break a deadlock or a serialization
