@@ -46,6 +46,31 @@ struct PostgresPoolTests {
         }
     }
 
+    @Test("in a bare batch, a run finished twice and a stale run's finish record the run once", .enabled(if: TestPostgres.available))
+    func bareBatchRecordsEachRunOnce() async throws {
+        let fixture = try await StoreFixture(.postgres)
+        let store = try #require(fixture.store as? PostgresStore)
+        let workspaceID = try await fixture.workspace(credits: 10)
+        for _ in 0..<2 { _ = try await store.submit(try fixture.submission(workspaceID, credits: 2)) }
+        let lapsed = try #require(try await fixture.claim(1, by: "r", lease: 0.001).first)
+        #expect(try await store.requeueExpiredLeases(before: Date().addingTimeInterval(1)) == 1)
+        let runs = try await fixture.claim(2, by: "r", lease: 30)
+        #expect(runs.count == 2 && runs.contains { $0.id == lapsed.id && $0.attempt == 2 })
+        let steps = ([lapsed] + runs + runs).map { run in
+            let ending = JobEnding(
+                jobID: run.id,
+                outcome: .completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0)),
+                at: Date()
+            )
+            return FinishStep(claimant: "r", next: nil).waiting(for: Finishing(run, claimant: "r", ending: ending))
+        }
+        let recorded = try await store.write(deferringLedger: true) { db in
+            try await FinishStep.recordWaiting(steps, on: db, logger: TestPostgres.logger).map(\.recorded)
+        }
+        #expect(recorded == [false, true, true, false, false])
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 8, reserved: 0))
+    }
+
     @Test("ledger entries cannot be changed or deleted, as on SQLite", .enabled(if: TestPostgres.available))
     func ledgerIsImmutable() async throws {
         let database = try PostgresPool(url: try await TestPostgres.freshDatabase(), poolSize: 1, logger: TestPostgres.logger)

@@ -171,6 +171,57 @@ struct StoreContractTests {
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 9, reserved: 0))
     }
 
+    @Test(
+        "simultaneous finishes: each run ends once, a repeated or stale finish records nothing, one the database refuses fails alone",
+        arguments: StoreKind.available
+    )
+    func simultaneousFinishes(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let workspaceID = try await fixture.workspace(credits: 100)
+        for _ in 0..<20 { _ = try await fixture.store.submit(try fixture.submission(workspaceID, credits: 2)) }
+        // One run loses its lease and the same claimant claims the job again: attempt 1 is stale, attempt 2 live.
+        let lapsed = try #require(try await fixture.claim(1, by: "r", lease: 0.001).first)
+        #expect(try await fixture.store.requeueExpiredLeases(before: Date().addingTimeInterval(1)) == 1)
+        let runs = try await fixture.claim(20, by: "r", lease: 30)
+        #expect(runs.count == 20)
+        let retried = try #require(runs.first { $0.id == lapsed.id })
+        #expect(retried.attempt == 2)
+        let done = JobOutcome.completed(.object([:]), files: [], cost: .init(runCredits: 1, infraCredits: 0))
+        // PostgreSQL's text holds no NUL, so that finish fails there; SQLite stores it.
+        let refused = JobOutcome.failed(JobFailure(code: "nul", message: "a\u{0}b"))
+        let special = runs[19].id == lapsed.id ? runs[18] : runs[19]
+        // Each run finished twice at once, the stale run once, all together.
+        let finishes = runs.flatMap { run in [(run, run.id == special.id ? refused : done), (run, done)] } + [(lapsed, done)]
+        let outcomes = await withTaskGroup(of: (ClaimedJob, Result<Bool, any Error>).self) { group in
+            for (run, outcome) in finishes {
+                group.addTask {
+                    do {
+                        return (run, .success(try await fixture.finish(run, by: "r", outcome)))
+                    } catch {
+                        return (run, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let failures = outcomes.filter { if case .failure = $0.1 { true } else { false } }
+        #expect(failures.count == (kind == .postgres ? 1 : 0), "only the NUL finish fails, and only on PostgreSQL: \(failures)")
+        for run in runs {
+            let recorded = outcomes.filter { $0.0.id == run.id && $0.0.attempt == run.attempt && (try? $0.1.get()) == true }
+            #expect(recorded.count == 1, "run \(run.id) ended once")
+        }
+        let stale = outcomes.filter { $0.0.attempt == 1 && $0.0.id == lapsed.id }
+        #expect(stale.count == 1 && (try? stale[0].1.get()) == false, "the stale run recorded nothing")
+        var charged = 0
+        for job in try await fixture.store.jobs(workspaceID: workspaceID, filter: JobFilter(limit: 100)) {
+            // On SQLite the NUL finish may be the one that ends its run.
+            let failedFirst = kind == .sqlite && job.id == special.id && job.status == .failed && job.costCredits == 0
+            #expect(failedFirst || (job.status == .completed && job.costCredits == 1), "\(job.id): \(job.status)")
+            charged += job.costCredits ?? 0
+        }
+        #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 100 - charged, reserved: 0))
+    }
+
     @Test("a claimant that restarts releases only what it held; another claimant's live lease is untouched", arguments: StoreKind.available)
     func restartReleasesOwnClaims(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)

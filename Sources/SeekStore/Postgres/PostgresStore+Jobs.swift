@@ -315,62 +315,15 @@ extension PostgresStore: JobStore {
     }
 
     public func finish(_ claimed: ClaimedJob, claimant: String, ending: JobEnding, thenClaim next: ClaimRequest?) async throws -> FinishResult {
-        let resultText = ending.result?.json.serializedString
-        let filesText = ending.files.isEmpty ? nil : StoredShapes.encode(ending.files).serializedString
-        let payload = claimed.webhookURL == nil ? nil : ending.webhookPayload.serializedString
-        let finishedAt = Date(storedMillis: ending.at.storedMillis)
+        let finish = Finishing(claimed, claimant: claimant, ending: ending)
         let logger = logger
         let step = FinishStep(claimant: claimant, next: next)
         let result = try await batchedWrite(finishes, lane: step.lane, locksFirst: claimed.id) { db -> FinishStep in
-            let updated = try await db.first(
-                """
-                UPDATE jobs SET status = \(ending.status.rawValue), completed_at = \(finishedAt.storedMillis), result = \(resultText),
-                                files = \(filesText), cost_run = \(ending.cost.runCredits), cost_infra = \(ending.cost.infraCredits),
-                                error_code = \(ending.error?.code), error_message = \(ending.error?.message), lease_expires_at = NULL
-                WHERE id = \(claimed.id) AND status = 'running' AND runner_id = \(claimant) AND attempts = \(claimed.attempt)
-                RETURNING publisher_id, platform_fee_percent
-                """,
-                logger: logger
-            )
-            if updated != nil, let url = claimed.webhookURL, let payload {
-                try await Self.enqueueWebhook(
-                    url: url,
-                    workspaceID: claimed.workspaceID,
-                    jobID: claimed.id,
-                    payload: payload,
-                    event: ending.event,
-                    at: finishedAt,
-                    on: db,
-                    logger: logger
-                )
-            }
-            // Money after the job's own rows: the workspaces' rows, which every job of theirs locks, are held briefly.
-            if let updated {
-                let charged = try await Self.settle(
-                    reserved: claimed.reservedCredits,
-                    charged: ending.cost.totalCredits,
-                    workspaceID: claimed.workspaceID,
-                    jobID: claimed.id,
-                    workerID: claimed.workerID,
-                    at: finishedAt,
-                    on: db,
-                    logger: logger
-                )
-                if let (publisher, earning) = try StoredShapes.publisherEarning(updated, charged: charged) {
-                    try await Self.post(
-                        .earning,
-                        earning,
-                        workspaceID: publisher,
-                        jobID: claimed.id,
-                        workerID: claimed.workerID,
-                        at: finishedAt,
-                        on: db,
-                        logger: logger
-                    )
-                }
-            }
-            // Without `updated`, the run lost its lease and the job was requeued (and maybe finished) elsewhere.
-            return step.recording(updated != nil)
+            // A bare batch ends its finishes' jobs together, at its end (`FinishStep.recordWaiting`).
+            if LedgerTab.tab(on: db)?.deferred == true { return step.waiting(for: finish) }
+            guard let ended = try await Finishing.end([finish], on: db, logger: logger)[finish.run] else { return step.recording(false) }
+            try await finish.settle(ended, on: db, logger: logger)
+            return step.recording(true)
         }
         if result.recorded { announcements.announce(.ended(jobIDs: [claimed.id])) }
         return result
@@ -378,7 +331,7 @@ extension PostgresStore: JobStore {
 
     /// Charges what a job cost out of its reservation and releases the rest; returns what was charged.
     @discardableResult
-    private static func settle(
+    static func settle(
         reserved: Int,
         charged: Int,
         workspaceID: String,

@@ -32,7 +32,8 @@ public final class PostgresStore: StorageProbe, Sendable {
         claimCursor = cursor
         submits = PostgresBatcher(logger: logger) { _, results in results }
         finishes = PostgresBatcher(logger: logger) { db, steps in
-            try await FinishStep.claimNext(for: steps, cursor: cursor, on: db, logger: logger)
+            let recorded = try await FinishStep.recordWaiting(steps, on: db, logger: logger)
+            return try await FinishStep.claimNext(for: recorded, cursor: cursor, on: db, logger: logger)
         }
     }
 

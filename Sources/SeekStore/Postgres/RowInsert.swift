@@ -37,15 +37,27 @@ struct RowInsert: Sendable {
             byTarget[row.target, default: []].append(row)
         }
         for target in targets {
+            let rows = byTarget[target] ?? []
             var binds = PostgresBindings()
-            var values: [String] = []
-            for row in byTarget[target] ?? [] {
-                let first = binds.count + 1
-                try row.bind(&binds)
-                precondition(binds.count == first - 1 + row.width, "A row binds one value per column of \(target)")
-                values.append("(" + (first..<(first + row.width)).map { "$\($0)" }.joined(separator: ", ") + ")")
-            }
-            try await db.run(PostgresQuery(unsafeSQL: "INSERT INTO \(target) VALUES \(values.joined(separator: ", "))", binds: binds), logger: logger)
+            let values = try valuesList(rows, width: rows.first?.width ?? 0, into: &binds) { row, binds in try row.bind(&binds) }
+            try await db.run(PostgresQuery(unsafeSQL: "INSERT INTO \(target) VALUES \(values)", binds: binds), logger: logger)
         }
+    }
+
+    /// Binds each item's `width` values and returns their rows of placeholders: `($1, $2), ($3, $4)`.
+    static func valuesList<Item>(
+        _ items: [Item],
+        width: Int,
+        into binds: inout PostgresBindings,
+        bind: (Item, inout PostgresBindings) throws -> Void
+    ) throws -> String {
+        var values: [String] = []
+        for item in items {
+            let first = binds.count + 1
+            try bind(item, &binds)
+            precondition(binds.count == first - 1 + width, "A row binds one value per column")
+            values.append("(" + (first..<(first + width)).map { "$\($0)" }.joined(separator: ", ") + ")")
+        }
+        return values.joined(separator: ", ")
     }
 }
