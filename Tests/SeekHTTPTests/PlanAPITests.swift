@@ -254,6 +254,64 @@ struct SharedRateLimitTests {
         #expect(buckets.calls.load(ordering: .relaxed) == 5)
     }
 
+    @Test("requests that arrive at once share one lease: 64 at once under a key's limit are all allowed")
+    func simultaneousRequestsShareALease() async throws {
+        /// A bucket of 200 tokens that never refills; its calls wait until the test lets them through.
+        final class HeldBuckets: RateBucketStore {
+            let left = Mutex(200)
+            let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
+            private let gate = Mutex<(open: Bool, held: [CheckedContinuation<Void, Never>])>((false, []))
+            func open() {
+                let held = gate.withLock { gate in
+                    gate.open = true
+                    defer { gate.held = [] }
+                    return gate.held
+                }
+                for call in held { call.resume() }
+            }
+            func takeTokens(_ name: String, count: Int, limit: RateLimit) async throws -> RateGrant {
+                arrived.yield()
+                await withCheckedContinuation { call in
+                    let through = gate.withLock { gate in
+                        if !gate.open { gate.held.append(call) }
+                        return gate.open
+                    }
+                    if through { call.resume() }
+                }
+                return left.withLock { left in
+                    let granted = min(count, left)
+                    left -= granted
+                    return RateGrant(granted: granted, tokensLeft: Double(left))
+                }
+            }
+        }
+        let buckets = HeldBuckets()
+        let limiter = RateLimiter(shared: buckets)
+        // A lease is 10 tokens: 64 leases of their own would take 640 and refuse 44 requests.
+        let limit = RateLimit(perSecond: 100, burst: 200)
+        #expect(RateLimiter.leaseSize(limit) == 10)
+        let (entries, entered) = AsyncStream.makeStream(of: Void.self)
+        let allowed = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    entered.yield()
+                    return await limiter.takeShared("key_burst", limit: limit).allowed
+                }
+            }
+            // Held until every request has come in and the first lease is asked for.
+            var count = 0
+            for await _ in entries {
+                count += 1
+                if count == 64 { break }
+            }
+            for await _ in buckets.arrivals { break }
+            buckets.open()
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(allowed == 64)
+        #expect(buckets.left.withLock { $0 } >= 200 - 70, "seven leases at most (each lasts a second from its coming)")
+    }
+
     @Test("without shared buckets, or while they do not answer, a node limits alone")
     func fallsBackToItsOwnBuckets() async throws {
         struct Unreachable: RateBucketStore {

@@ -17,6 +17,9 @@ public final class RateLimiter: Sendable {
         var buckets: [String: TokenBucket] = [:]
         var nextPrune = -Double.infinity
         var leases: [String: Lease] = [:]
+        /// Buckets whose lease is being taken, with the requests waiting for it: a request that finds no lease
+        /// waits for the one being taken rather than take one of its own.
+        var fetches: [String: [CheckedContinuation<SharedStep, Never>]] = [:]
     }
 
     /// Tokens this node took from a shared bucket and has not spent yet.
@@ -53,29 +56,75 @@ public final class RateLimiter: Sendable {
 
     /// Takes a token from the bucket `name` that every node shares, or from this node's when there is no shared
     /// storage or it does not answer (then each node limits alone until it does).
+    ///
+    /// One lease is taken at a time per bucket. Requests that arrive while it is taken wait for it and share it:
+    /// were each to take a lease of its own, 64 requests at once would take 64 tenths of a second's tokens and
+    /// empty the bucket of a key far below its limit.
     func takeShared(_ name: String, limit: RateLimit) async -> TokenBucket.Decision {
         guard let shared else { return take(name, limit: limit) }
-        let now = clock()
-        let leased = state.withLock { state -> TokenBucket.Decision? in
-            guard var lease = state.leases[name], lease.expiresAt > now, lease.tokens > 0 else { return nil }
-            lease.tokens -= 1
-            state.leases[name] = lease
-            return TokenBucket.Decision.shared(allowed: true, limit: limit, tokensLeft: lease.sharedLeft, leased: lease.tokens)
-        }
-        if let leased { return leased }
-        let grant: RateGrant
-        do {
-            grant = try await shared.takeTokens(name, count: Self.leaseSize(limit), limit: limit)
-        } catch {
-            return take(name, limit: limit)
-        }
-        let left = max(0, grant.granted - 1)
-        state.withLock { state in
-            if grant.granted > 1 {
-                state.leases[name] = Lease(tokens: left, expiresAt: now + Self.leaseLifetime, sharedLeft: grant.tokensLeft)
+        while true {
+            let step = await withCheckedContinuation { (waiter: CheckedContinuation<SharedStep, Never>) in
+                let now = clock()
+                let next = state.withLock { state -> SharedStep? in
+                    if var lease = state.leases[name], lease.expiresAt > now, lease.tokens > 0 {
+                        lease.tokens -= 1
+                        state.leases[name] = lease
+                        return .leased(TokenBucket.Decision.shared(allowed: true, limit: limit, tokensLeft: lease.sharedLeft, leased: lease.tokens))
+                    }
+                    if state.fetches[name] != nil {
+                        state.fetches[name]?.append(waiter)
+                        return nil
+                    }
+                    state.fetches[name] = []
+                    return .fetch
+                }
+                if let next { waiter.resume(returning: next) }
+            }
+            switch step {
+            case let .leased(decision):
+                return decision
+            case .fetch:
+                let grant = await fetchLease(name, limit: limit, from: shared)
+                guard let grant else { return take(name, limit: limit) }
+                return TokenBucket.Decision.shared(
+                    allowed: grant.granted > 0,
+                    limit: limit,
+                    tokensLeft: grant.tokensLeft,
+                    leased: max(0, grant.granted - 1)
+                )
+            case .fetched(nil):
+                return take(name, limit: limit)
+            case let .fetched(grant?) where grant.granted == 0:
+                // Another request's lease came back empty: its refusal is this one's too.
+                return TokenBucket.Decision.shared(allowed: false, limit: limit, tokensLeft: grant.tokensLeft, leased: 0)
+            case .fetched:
+                continue  // take from the lease that came, or wait for the next
             }
         }
-        return TokenBucket.Decision.shared(allowed: grant.granted > 0, limit: limit, tokensLeft: grant.tokensLeft, leased: left)
+    }
+
+    enum SharedStep {
+        case leased(TokenBucket.Decision)
+        /// This request takes the lease.
+        case fetch
+        /// The lease another request took came (nil: the storage did not answer).
+        case fetched(RateGrant?)
+    }
+
+    /// Takes a lease from the shared bucket; the caller keeps its first token, the rest wait in `leases` for the
+    /// requests that waited and those that come. Nil when the storage does not answer (then each node limits
+    /// alone until it does).
+    private func fetchLease(_ name: String, limit: RateLimit, from shared: any RateBucketStore) async -> RateGrant? {
+        let grant = try? await shared.takeTokens(name, count: Self.leaseSize(limit), limit: limit)
+        let now = clock()
+        let waiting = state.withLock { state in
+            if let grant, grant.granted > 1 {
+                state.leases[name] = Lease(tokens: grant.granted - 1, expiresAt: now + Self.leaseLifetime, sharedLeft: grant.tokensLeft)
+            }
+            return state.fetches.removeValue(forKey: name) ?? []
+        }
+        for waiter in waiting { waiter.resume(returning: .fetched(grant)) }
+        return grant
     }
 
     /// A tenth of a second's tokens, at most half the burst, at least one.
