@@ -43,6 +43,7 @@ public struct SeekServer: Sendable {
     let dashboardFormKey: SymmetricKey
     let dashboardViews: DashboardViews
     let waiters: WaiterLimit
+    let streams: StreamLimit
 
     public init(store: any SeekStore, runtime: NodeRuntime, metrics: SeekMetrics, configuration: SeekConfiguration) {
         self.store = store
@@ -64,6 +65,7 @@ public struct SeekServer: Sendable {
         self.now = configuration.now
         self.signUpEnabled = configuration.signUpEnabled
         self.waiters = WaiterLimit(capacity: configuration.maxWaitingRequests)
+        self.streams = StreamLimit(perKey: configuration.eventStreamsPerKey)
         self.dashboardFormKey = SymmetricKey(data: configuration.dashboardFormKey)
         do {
             dashboardViews = try DashboardViews()
@@ -125,6 +127,7 @@ public struct SeekServer: Sendable {
             waiters: waiters
         )
         .register(in: v1)
+        EventsController(store: store, journal: runtime.queue.signals.events, presenter: presenter, streams: streams).register(in: v1)
     }
 }
 

@@ -26,6 +26,8 @@ public struct SeekConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// Requests that may wait for their jobs at once (`Prefer: wait`); more get 503 with `Retry-After`.
     public var maxWaitingRequests = 1000
+    /// Event streams (`GET /v1/jobs/{id}/events`, `GET /v1/events`) one API key may hold open at once; more get 429.
+    public var eventStreamsPerKey = 250
     /// Whether the dashboard's sign-in page offers "Sign up" (a new user with a Free workspace).
     public var signUpEnabled = true
     /// Signs the dashboard forms' CSRF tokens; `seek serve` uses the key every node shares (`serverSecret`).

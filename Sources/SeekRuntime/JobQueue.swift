@@ -40,6 +40,8 @@ public final class JobQueue: Sendable {
         switch result {
         case let .created(job):
             metrics.jobEntered(.queued)
+            signals.events.status(JobEventSubject(job), .queued, at: job.createdAt)
+            if job.status == .running { signals.events.status(JobEventSubject(job), .running, at: job.startedAt ?? job.createdAt) }
             if let slot, job.status == .running {
                 slot.run(ClaimedJob(handedOff: job, workerVersion: submission.workerVersion.number))
             } else {
@@ -55,7 +57,7 @@ public final class JobQueue: Sendable {
     /// Cancels a queued job (409 for any other status; 404 for one not this workspace's).
     public func cancel(jobID: String, workspaceID: String) async throws -> Job {
         let job = try await store.cancel(jobID: jobID, workspaceID: workspaceID, ending: .cancelled(jobID: jobID, at: Date()))
-        ended(jobID: job.id, status: .cancelled, hasWebhook: job.webhook != nil)
+        ended(JobEventSubject(job), status: .cancelled, hasWebhook: job.webhook != nil)
         return job
     }
 
@@ -74,7 +76,7 @@ public final class JobQueue: Sendable {
 
     /// Up to `limit` queued jobs of `workers`, leased to `claimant`.
     public func claim(workers: [String], limit: Int, claimant: String, leaseSeconds: Double) async throws -> [ClaimedJob] {
-        try await store.claim(workers: workers, limit: limit, claimant: claimant, leaseSeconds: leaseSeconds)
+        started(try await store.claim(workers: workers, limit: limit, claimant: claimant, leaseSeconds: leaseSeconds))
     }
 
     /// Renews the leases of jobs `claimant` still runs; returns those it renewed.
@@ -94,15 +96,17 @@ public final class JobQueue: Sendable {
     ) async throws -> FinishResult {
         let ending = JobEnding(jobID: job.id, outcome: outcome, at: Date())
         let result = try await store.finish(job, claimant: claimant, ending: ending, thenClaim: thenClaim)
+        started(result.next)
         guard result.recorded else { return result }
         metrics.jobRan(workerID: job.workerID, seconds: runSeconds)
-        ended(jobID: job.id, status: ending.status, hasWebhook: job.webhookURL != nil)
+        ended(JobEventSubject(job), status: ending.status, hasWebhook: job.webhookURL != nil)
         return result
     }
 
     /// Gives a claimed job back to the queue unfinished.
     public func returnToQueue(_ job: ClaimedJob, claimant: String) async throws {
         try await store.returnToQueue(job, claimant: claimant)
+        signals.events.status(JobEventSubject(job), .queued)
         queued(workerID: job.workerID)
     }
 
@@ -125,7 +129,11 @@ public final class JobQueue: Sendable {
     public func relay(_ news: StoreNews) {
         switch news {
         case let .queued(workerID): queued(workerID: workerID)
-        case let .ended(jobIDs): for id in jobIDs { signals.endings.notify(id) }
+        case let .ended(jobIDs):
+            for id in jobIDs {
+                signals.endings.notify(id)
+                signals.events.touch(jobID: id)
+            }
         }
     }
 
@@ -142,10 +150,23 @@ public final class JobQueue: Sendable {
         if let workerID { signals.queued.notify(workerID) } else { signals.queued.notifyAll() }
     }
 
-    private func ended(jobID: String, status: JobStatus, hasWebhook: Bool) {
+    /// Reports a job's progress while it runs: a worker's log lines, items so far, warnings.
+    public func report(_ job: ClaimedJob, _ kind: JobEvent.Kind, _ data: JSONValue) {
+        signals.events.record(JobEventSubject(job), kind, data)
+    }
+
+    /// Claimed jobs start running.
+    @discardableResult
+    private func started(_ jobs: [ClaimedJob]) -> [ClaimedJob] {
+        for job in jobs { signals.events.status(JobEventSubject(job), .running, at: job.startedAt) }
+        return jobs
+    }
+
+    private func ended(_ job: JobEventSubject, status: JobStatus, hasWebhook: Bool) {
         metrics.jobEntered(status)
         if hasWebhook { signals.webhooks.ring() }
-        signals.endings.notify(jobID)
+        signals.events.status(job, status)
+        signals.endings.notify(job.jobID)
     }
 }
 

@@ -240,7 +240,14 @@ public final class JobRunner: Service, LocalDispatch {
         var logger = self.logger
         logger[metadataKey: "job_id"] = .string(job.id)
         logger[metadataKey: "worker"] = .string(job.workerID)
-        let report = WorkerReport()
+        let queue = queue
+        let report = WorkerReport { progress in
+            switch progress {
+            case let .log(line): queue.report(job, .log, ["message": .string(line)])
+            case let .warning(message): queue.report(job, .warning, ["message": .string(message)])
+            case let .items(count): queue.report(job, .item, ["count": .integer(Int64(count))])
+            }
+        }
         let deadline = started + .seconds(job.deadlineSeconds)
         let context = WorkerContext(
             jobID: job.id,

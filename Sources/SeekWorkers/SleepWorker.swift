@@ -24,6 +24,7 @@ public struct SleepWorker: Worker {
 
     public func run(_ input: JSONValue, context: WorkerContext) async throws -> ResultEnvelope {
         let milliseconds = input["ms"]?.integerValue ?? 0
+        context.log("Sleeping for \(milliseconds) ms")
         try await Task.sleep(for: .milliseconds(milliseconds))
         return .object(["slept_ms": .integer(milliseconds)])
     }

@@ -145,10 +145,29 @@ public struct WorkerContext: Sendable {
         report.addEvents(count)
     }
 
-    /// A problem worth telling the caller that did not stop the job; listed in the result's `meta.warnings`.
+    /// A problem worth telling the caller that did not stop the job; listed in the result's `meta.warnings` and
+    /// sent at once to the job's event stream.
     public func warn(_ message: String) {
         report.addWarning(message)
+        report.progress(.warning(message))
     }
+
+    /// A line for the caller, sent to the job's event stream as it happens (and not kept with the result).
+    public func log(_ message: String) {
+        report.progress(.log(message))
+    }
+
+    /// A list worker's progress: how many items it has so far, sent to the job's event stream.
+    public func itemsSoFar(_ count: Int) {
+        report.progress(.items(count))
+    }
+}
+
+/// What a run reports while it runs, for the job's event stream.
+public enum WorkerProgress: Sendable, Equatable {
+    case log(String)
+    case warning(String)
+    case items(Int)
 }
 
 /// What a run reported through its context, read by the runtime when the run ends.
@@ -160,8 +179,14 @@ public final class WorkerReport: Sendable {
     }
 
     private let totals = Mutex(Totals())
+    private let onProgress: (@Sendable (WorkerProgress) -> Void)?
 
-    public init() {}
+    /// `onProgress` hears the run's progress as it is reported.
+    public init(onProgress: (@Sendable (WorkerProgress) -> Void)? = nil) {
+        self.onProgress = onProgress
+    }
+
+    func progress(_ progress: WorkerProgress) { onProgress?(progress) }
 
     public var current: Totals { totals.withLock { $0 } }
 

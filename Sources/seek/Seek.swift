@@ -93,6 +93,11 @@ struct Serve: AsyncParsableCommand {
         help: "Requests that may wait for their jobs at once with Prefer: wait (env SEEK_MAX_WAITING_REQUESTS, default 1000)."
     )
     var maxWaitingRequests: Int?
+    @Option(
+        name: .customLong("event-streams-per-key"),
+        help: "Event streams one API key may hold open at once on this node (env SEEK_EVENT_STREAMS_PER_KEY, default 250)."
+    )
+    var eventStreamsPerKey: Int?
     @Option(help: "all, api or runner: what this node does on a shared database (env SEEK_ROLE, default all).") var role: String?
     @Option(name: .customLong("sign-up"), help: "on or off: the dashboard offers sign-up to anyone who can reach it (env SEEK_SIGN_UP, default on).")
     var signUp: String?
@@ -157,6 +162,12 @@ struct Serve: AsyncParsableCommand {
         {
             guard (0...1_000_000).contains(waiting) else { throw ValidationError("--max-waiting-requests is 0 to 1000000.") }
             configuration.maxWaitingRequests = waiting
+        }
+        if let streams = try eventStreamsPerKey
+            ?? Environment.value("SEEK_EVENT_STREAMS_PER_KEY").map({ try Self.integer($0, "SEEK_EVENT_STREAMS_PER_KEY") })
+        {
+            guard (1...100_000).contains(streams) else { throw ValidationError("--event-streams-per-key is 1 to 100000.") }
+            configuration.eventStreamsPerKey = streams
         }
         if let signUp = signUp ?? Environment.value("SEEK_SIGN_UP") {
             guard let enabled = ["on": true, "off": false][signUp.lowercased()] else { throw ValidationError("Sign-up is on or off.") }

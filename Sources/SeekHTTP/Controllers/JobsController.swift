@@ -31,7 +31,7 @@ struct JobsController {
     }
 
     @Sendable func webhookDeliveries(request: Request, context: SeekRequestContext) async throws -> Response {
-        let id = try jobID(context)
+        let id = try Query.jobID(context)
         guard let attempts = try await store.webhookAttempts(jobID: id, workspaceID: try context.workspaceID()) else {
             throw SeekError.notFound("Job \(id)")
         }
@@ -87,12 +87,7 @@ struct JobsController {
         let workspaceID = try context.workspaceID()
         let query = request.uri.queryParameters
         var filter = JobFilter(limit: try Query.limit(request, fallback: 100, maximum: 100))
-        if let status = query.get("status") {
-            guard let parsed = JobStatus(rawValue: status) ?? JobStatus.allCases.first(where: { $0.legacyName == status }) else {
-                throw SeekError(.badRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            filter.status = parsed
-        }
+        filter.status = try Query.status(request)
         filter.workerID = query.get("worker")
         let jobs = try await store.jobs(workspaceID: workspaceID, filter: filter)
         return JSONResponse.make(["data": .array(jobs.map { presenter.job($0, version: context.apiVersion) })])
@@ -105,22 +100,15 @@ struct JobsController {
 
     @Sendable func cancel(request: Request, context: SeekRequestContext) async throws -> Response {
         // The store answers 404 for a job that is not this workspace's.
-        let job = try await queue.cancel(jobID: try jobID(context), workspaceID: try context.workspaceID())
+        let job = try await queue.cancel(jobID: try Query.jobID(context), workspaceID: try context.workspaceID())
         return JSONResponse.make(presenter.job(job, version: context.apiVersion))
     }
 
     /// The job named in the path, if it is this workspace's; anything else (malformed, foreign) is a 404.
     private func ownJob(_ context: SeekRequestContext) async throws -> Job {
-        let id = try jobID(context)
+        let id = try Query.jobID(context)
         guard let job = try await store.job(id: id, workspaceID: try context.workspaceID()) else { throw SeekError.notFound("Job \(id)") }
         return job
-    }
-
-    /// The job id in the path; a malformed one is a 404 like any unknown job.
-    private func jobID(_ context: SeekRequestContext) throws -> String {
-        let id = context.parameters.get("job_uuid") ?? ""
-        guard IDKind.job.matches(id) else { throw SeekError.notFound("Job \(id.prefix(64))") }
-        return id
     }
 }
 

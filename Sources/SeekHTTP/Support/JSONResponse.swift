@@ -45,6 +45,22 @@ enum JSONRequest {
 
 /// Query-string parameters, checked.
 enum Query {
+    /// `status`: a job status (or, as the older API spelled it, its legacy name); nil when absent.
+    static func status(_ request: Request) throws(SeekError) -> JobStatus? {
+        guard let text = request.uri.queryParameters.get("status") else { return nil }
+        guard let parsed = JobStatus(rawValue: text) ?? JobStatus.allCases.first(where: { $0.legacyName == text }) else {
+            throw SeekError(.badRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return parsed
+    }
+
+    /// The job id in the path; a malformed one is a 404 like any unknown job.
+    static func jobID(_ context: SeekRequestContext) throws(SeekError) -> String {
+        let id = context.parameters.get("job_uuid") ?? ""
+        guard IDKind.job.matches(id) else { throw SeekError.notFound("Job \(id.prefix(64))") }
+        return id
+    }
+
     /// `limit`: 1…`maximum`, `fallback` when absent.
     static func limit(_ request: Request, fallback: Int, maximum: Int) throws(SeekError) -> Int {
         guard let text = request.uri.queryParameters.get("limit") else { return fallback }

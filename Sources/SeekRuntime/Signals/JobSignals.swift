@@ -11,6 +11,8 @@ public struct JobSignals: Sendable {
     /// Notified by worker id when jobs of that worker enter the queue (every key when jobs go back to it):
     /// remote runners' long polls wait here.
     public let queued = WaitList<String>()
+    /// Each job's recent events, for event streams.
+    public let events = JobEventJournal()
 
     public init() {}
 }
