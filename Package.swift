@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "seek", targets: ["seek"]),
         // The JSON parser and schema validator, for the fuzz harnesses in fuzz/ (and any Swift program).
         .library(name: "SeekCore", targets: ["SeekCore"]),
+        // The Swift SDK: `.product(name: "SeekClient", package: "seek")`.
+        .library(name: "SeekClient", targets: ["SeekClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -136,6 +140,19 @@ let package = Package(
             // Compiled into the binary: `seek` needs no resource bundle beside it.
             resources: [.embedInCode("Resources/openapi.json")] + dashboardResources
         ),
+        // The SDK: code generated from Resources/openapi.json by scripts/generate-sdk (committed, so that users do not
+        // build the generator), and the hand-written layer over it.
+        .target(
+            name: "SeekClient",
+            dependencies: [
+                "SeekCore",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["openapi-generator-config.yaml", "Generated/openapi.sha256"]
+        ),
         // `seek runner`: runs a published worker's jobs on the publisher's machine, over the runner API.
         .target(
             name: "SeekRunner",
@@ -154,7 +171,7 @@ let package = Package(
             name: "seek",
             dependencies: [
                 "SeekCore", "SeekStore", "SeekRuntime", "SeekHTTP", "SeekWorkers", "SeekWorkersImage", "SeekWorkersEmail", "SeekWorkersWeb",
-                "SeekFetching", "SeekRunner",
+                "SeekFetching", "SeekRunner", "SeekClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
@@ -170,8 +187,9 @@ let package = Package(
         .target(
             name: "SeekTestSupport",
             dependencies: [
-                "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "SeekCore", "SeekStore", "SeekRuntime", "SeekWorkers", "SeekFetching", "SeekHTTP", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/SeekTestSupport"
         ),
@@ -209,6 +227,13 @@ let package = Package(
         .testTarget(
             name: "SeekRunnerTests",
             dependencies: ["SeekCore", "SeekRunner", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SeekClientTests",
+            dependencies: [
+                "SeekClient", "SeekCore", "SeekHTTP", "SeekTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "SeekHTTPTests",

@@ -36,6 +36,42 @@ struct WebhookSignatureTests {
         #expect(WebhookSecret(encoded: "sk_live_x") == nil)
         #expect(WebhookSecret.generate() != secret)
     }
+
+    @Test("the verifier takes the reference vector, either of two secrets, and refuses altered bytes, wrong secrets and old timestamps")
+    func verifier() throws {
+        let secret = try #require(WebhookSecret(encoded: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        let sent = Date(timeIntervalSince1970: 1_614_265_330)
+        let verifier = WebhookVerifier(secret: secret)
+        let reference = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        try verifier.verifyStandard(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: "1614265330", signature: reference, body: body, now: sent)
+        // During a rotation the header holds two signatures; the receiver's secret may be either.
+        let other = WebhookSecret.generate()
+        let rotated = WebhookSignature.standard(secrets: [other, secret], id: "msg_1", timestamp: 1_614_265_330, body: body)
+        try verifier.verifyStandard(id: "msg_1", timestamp: "1614265330", signature: rotated, body: body, now: sent)
+        #expect(throws: WebhookVerificationError.noMatchingSignature) {
+            try verifier.verifyStandard(id: "msg_1", timestamp: "1614265330", signature: rotated, body: body + [0x20], now: sent)
+        }
+        #expect(throws: WebhookVerificationError.timestampOutsideTolerance) {
+            try verifier.verifyStandard(id: "msg_1", timestamp: "1614265330", signature: rotated, body: body, now: sent + 301)
+        }
+        #expect(throws: WebhookVerificationError.malformedHeader("webhook-signature")) {
+            try verifier.verifyStandard(id: "msg_1", timestamp: "1614265330", signature: "v2,abc", body: body, now: sent)
+        }
+
+        let seek = WebhookSignature.seekHeader(secrets: [secret, other], timestamp: 1_614_265_330, body: body)
+        try verifier.verifySeekSignature(header: seek, body: body, now: sent)
+        try WebhookVerifier(secret: other).verifySeekSignature(header: seek, body: body, now: sent)
+        #expect(throws: WebhookVerificationError.noMatchingSignature) {
+            try WebhookVerifier(secret: .generate()).verifySeekSignature(header: seek, body: body, now: sent)
+        }
+        #expect(throws: WebhookVerificationError.timestampOutsideTolerance) {
+            try verifier.verifySeekSignature(header: seek, body: body, now: sent - 301)
+        }
+        #expect(throws: WebhookVerificationError.malformedHeader("X-SeekAPI-Signature")) {
+            try verifier.verifySeekSignature(header: "v1=00", body: body, now: sent)
+        }
+    }
 }
 
 @Suite("The SSRF address policy")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import SeekCore
+import SeekTestSupport
 import Testing
 
 @Suite("The /v1 API")

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import SeekCore
+import SeekTestSupport
 import Testing
 
 @testable import SeekHTTP

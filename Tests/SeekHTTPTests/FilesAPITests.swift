@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import SeekCore
 import SeekStore
+import SeekTestSupport
 import Synchronization
 import Testing
 
@@ -59,6 +60,15 @@ struct FilesAPITests {
             #expect(try await client.fetch("/v1/files/file_01ARZ3NDEKTSV4RRFFQ69G5FAV?expires=1&signature=00").status == 404)
             clock.advance(FileURLSigner.lifetime + 1)
             #expect(try await client.fetch(url).status == 403, "the URL expired")
+            // A client that kept only the id asks again and gets a fresh URL; another workspace is told nothing.
+            let id = try #require(uploaded.json["id"]?.stringValue)
+            let again = try await client.call(.get, "/v1/me/files/\(id)", key: api.key)
+            let fresh = try #require(again.json["url"]?.stringValue)
+            #expect(again.status == 200 && again.json["name"] == "hello.txt" && fresh != url)
+            #expect(try await client.fetch(fresh).body == bytes)
+            let other = try await api.another(credits: 1)
+            #expect(try await client.call(.get, "/v1/me/files/\(id)", key: other.key).status == 404)
+            #expect(try await client.call(.get, "/v1/me/files/file_01ARZ3NDEKTSV4RRFFQ69G5FAV", key: api.key).status == 404)
             #expect(try await client.upload("/v1/files", bytes: bytes, contentType: "text/plain", headers: [:]).status == 401)
             #expect(
                 try await client.upload("/v1/files", bytes: [], contentType: "text/plain", headers: [HTTPField.Name("X-Api-Key")!: api.key]).status

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SeekCore
+import SeekTestSupport
 import Testing
 
 @testable import SeekHTTP

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import SeekCore
 import SeekStore
+import SeekTestSupport
 import Testing
 
 /// A manifest as a publisher sends it.

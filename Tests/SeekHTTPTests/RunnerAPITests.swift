@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import SeekCore
 import SeekStore
+import SeekTestSupport
 import Testing
 
 extension TestClientProtocol {

@@ -6,7 +6,8 @@ import SeekCore
 import SeekStore
 
 /// `POST /v1/files`: an upload (the raw body, with its Content-Type and `?name=`) that a job's input may
-/// name where a worker takes a URL.
+/// name where a worker takes a URL. `GET /v1/me/files/{file_id}`: one of the workspace's files with a fresh
+/// signed URL, for a client that kept only its id (`seek files get`).
 struct FilesController {
     let files: any FileStore
     let presenter: Presenter
@@ -14,6 +15,17 @@ struct FilesController {
 
     func register(in v1: RouterGroup<SeekRequestContext>) {
         v1.post("files", use: upload)
+        v1.get("me/files/:file_id", use: show)
+    }
+
+    @Sendable func show(request: Request, context: SeekRequestContext) async throws -> Response {
+        let workspaceID = try context.workspaceID()
+        let id = context.parameters.get("file_id") ?? ""
+        // Another workspace's file is a 404, never a 403 (the contract).
+        guard let stored = try await files.file(id: id), stored.workspaceID == workspaceID else {
+            throw SeekError.notFound("File \(id.prefix(64))")
+        }
+        return JSONResponse.make(presenter.storedFile(stored))
     }
 
     @Sendable func upload(request: Request, context: SeekRequestContext) async throws -> Response {
