@@ -12,13 +12,35 @@ import SeekWorkersImage
 import SeekWorkersWeb
 import ServiceLifecycle
 
-@main
 struct Seek: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seek",
         abstract: "A self-hostable marketplace of workers with an async job API.",
-        subcommands: [Serve.self, Runner.self, Admin.self]
+        subcommands: [
+            Serve.self, Runner.self, Admin.self, RunCommand.self, WorkersCommand.self, JobsCommand.self, FilesCommand.self, BalanceCommand.self,
+            KeysCommand.self, LoginCommand.self,
+        ]
     )
+}
+
+/// ArgumentParser's own `main` exits 64 on a usage error; the contract's CLI promises 2, so parsing and the
+/// exit are ours and everything else (help, ExitCode, other errors) is ArgumentParser's.
+@main
+enum SeekMain {
+    static func main() async {
+        do {
+            var command = try Seek.parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard Seek.exitCode(for: error) == .validationFailure else { Seek.exit(withError: error) }
+            Output.error(Seek.fullMessage(for: error))
+            Seek.exit(withError: ClientExit.usage)
+        }
+    }
 }
 
 enum Environment {
