@@ -109,7 +109,7 @@ def wrk(url, key=None, connections=64, seconds=10, pace_ms=None, threads=1, body
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     return {"requests": requests, "rate": rate, "non2xx": int(errors.group(1)) if errors else 0, "p99": p99}
 
 
