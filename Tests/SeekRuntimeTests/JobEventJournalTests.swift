@@ -45,6 +45,24 @@ struct JobEventJournalTests {
         #expect(journal.events(workspaceID: "ws_1", after: nil).map(\.jobID) == ["job_2", "job_3", "job_4", "job_5"])
     }
 
+    @Test("after any id, past the workspace's capacity too, come exactly the later events, in order")
+    func afterEveryID() throws {
+        let journal = JobEventJournal(jobCapacity: 1_000, workspaceCapacity: 50)
+        var recorded: [JobEvent] = []
+        for index in 1...120 {
+            let subject = JobEventSubject(jobID: "job_\(index % 7)", workspaceID: "ws_1", workerID: "echo")
+            recorded.append(try #require(journal.record(subject, .log, ["n": .integer(index)])))
+        }
+        let kept = Array(recorded.suffix(50))
+        #expect(journal.events(workspaceID: "ws_1", after: nil) == kept)
+        #expect(journal.latestID(workspaceID: "ws_1") == recorded.last?.id)
+        for cut in [recorded[0].id - 1, recorded[69].id, recorded[70].id, recorded[100].id, recorded[119].id] {
+            #expect(journal.events(workspaceID: "ws_1", after: cut) == kept.filter { $0.id > cut })
+        }
+        let third = recorded.filter { $0.jobID == "job_3" }
+        #expect(journal.events(jobID: "job_3", after: third[4].id) == Array(third.dropFirst(5)))
+    }
+
     @Test("a stream's ticket, taken before it reads, hears an event that comes before it waits")
     func ticketBeforeRead() async throws {
         let journal = JobEventJournal()

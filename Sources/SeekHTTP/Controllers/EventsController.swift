@@ -73,7 +73,7 @@ struct EventsController {
             return true
         }
         // Without Last-Event-ID the stream starts now, before its 200 is sent: a workspace's past is `GET /v1/jobs`.
-        let start = after ?? journal.events(workspaceID: workspaceID, after: nil).last?.id
+        let start = after ?? journal.latestID(workspaceID: workspaceID)
         return Self.stream { writer in
             defer { lease.close() }
             var last = start

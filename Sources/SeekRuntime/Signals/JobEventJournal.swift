@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import SeekCore
 import SeekStore
@@ -68,13 +69,14 @@ public final class JobEventJournal: Sendable {
         var ended = false
     }
 
+    // Every collection here is changed in place (`[key, default:]`): a copy taken out of a dictionary and put
+    // back copies the whole collection, which for a workspace's 2,000 events made each event cost 2,000 copies.
     private struct State {
         var nextID: Int64
         var jobs: [String: JobLog] = [:]
         /// Jobs in the order their first events came, for forgetting the oldest.
-        var order: [String] = []
-        var orderStart = 0
-        var workspaces: [String: [JobEvent]] = [:]
+        var order: Deque<String> = []
+        var workspaces: [String: Deque<JobEvent>] = [:]
     }
 
     public let jobCapacity: Int
@@ -100,9 +102,9 @@ public final class JobEventJournal: Sendable {
     @discardableResult
     public func record(_ subject: JobEventSubject, _ kind: JobEvent.Kind, _ data: JSONValue, at: Date = Date()) -> JobEvent? {
         let event = state.withLock { state -> JobEvent? in
-            var log = state.jobs[subject.jobID] ?? JobLog()
-            if log.ended { return nil }
-            if kind != .status, log.events.count >= Self.eventsPerJob { return nil }
+            let (known, ended, count) = state.jobs[subject.jobID].map { (true, $0.ended, $0.events.count) } ?? (false, false, 0)
+            if ended { return nil }
+            if kind != .status, count >= Self.eventsPerJob { return nil }
             state.nextID += 1
             let event = JobEvent(
                 id: state.nextID,
@@ -113,15 +115,14 @@ public final class JobEventJournal: Sendable {
                 data: data,
                 at: at
             )
-            if state.jobs[subject.jobID] == nil { state.order.append(subject.jobID) }
-            log.events.append(event)
-            log.ended = event.isTerminal
-            state.jobs[subject.jobID] = log
-            var recent = state.workspaces[subject.workspaceID] ?? []
-            recent.append(event)
-            if recent.count > workspaceCapacity { recent.removeFirst(recent.count - workspaceCapacity) }
-            state.workspaces[subject.workspaceID] = recent
-            forgetOldest(&state)
+            if !known { state.order.append(subject.jobID) }
+            state.jobs[subject.jobID, default: JobLog()].events.append(event)
+            state.jobs[subject.jobID, default: JobLog()].ended = event.isTerminal
+            state.workspaces[subject.workspaceID, default: []].append(event)
+            if state.workspaces[subject.workspaceID, default: []].count > workspaceCapacity {
+                state.workspaces[subject.workspaceID, default: []].removeFirst()
+            }
+            while state.jobs.count > jobCapacity, let oldest = state.order.popFirst() { state.jobs.removeValue(forKey: oldest) }
             return event
         }
         guard let event else { return nil }
@@ -137,11 +138,7 @@ public final class JobEventJournal: Sendable {
 
     /// The job's events after `after` (all with nil), oldest first.
     public func events(jobID: String, after: Int64?) -> [JobEvent] {
-        state.withLock { state in
-            let events = state.jobs[jobID]?.events ?? []
-            guard let after else { return events }
-            return events.filter { $0.id > after }
-        }
+        state.withLock { $0.jobs[jobID]?.events.after(after) ?? [] }
     }
 
     /// Whether this process has any event of the job.
@@ -151,11 +148,12 @@ public final class JobEventJournal: Sendable {
 
     /// The workspace's recent events after `after` (all with nil), oldest first.
     public func events(workspaceID: String, after: Int64?) -> [JobEvent] {
-        state.withLock { state in
-            let events = state.workspaces[workspaceID] ?? []
-            guard let after else { return events }
-            return events.filter { $0.id > after }
-        }
+        state.withLock { $0.workspaces[workspaceID]?.after(after) ?? [] }
+    }
+
+    /// The id of the workspace's newest event, where a stream that starts now begins.
+    public func latestID(workspaceID: String) -> Int64? {
+        state.withLock { $0.workspaces[workspaceID]?.last?.id }
     }
 
     /// Interest in `key`'s next events, taken before reading what came so far.
@@ -166,15 +164,19 @@ public final class JobEventJournal: Sendable {
 
     /// Returns when `key` has news since the ticket was taken, at `timeout`, or when the task is cancelled.
     public func wait(_ ticket: WaitList<Key>.Ticket, timeout: Duration) async { await news.wait(ticket, timeout: timeout) }
+}
 
-    private func forgetOldest(_ state: inout State) {
-        while state.jobs.count > jobCapacity, state.orderStart < state.order.count {
-            state.jobs.removeValue(forKey: state.order[state.orderStart])
-            state.orderStart += 1
+extension RandomAccessCollection where Element == JobEvent {
+    /// The events after `id` (all with nil). Ids increase along the collection, so a binary search finds where
+    /// they start: a stream's wake costs what it sends, not the length of the history.
+    fileprivate func after(_ id: Int64?) -> [JobEvent] {
+        guard let id else { return Array(self) }
+        var low = startIndex
+        var high = endIndex
+        while low < high {
+            let middle = index(low, offsetBy: distance(from: low, to: high) / 2)
+            if self[middle].id <= id { low = index(after: middle) } else { high = middle }
         }
-        if state.orderStart > 4096, state.orderStart * 2 > state.order.count {
-            state.order.removeFirst(state.orderStart)
-            state.orderStart = 0
-        }
+        return Array(self[low...])
     }
 }
