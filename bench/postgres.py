@@ -13,7 +13,7 @@ seconds per 1,000 jobs of the nodes, PostgreSQL and the load generator (from /pr
 
 Needs a release build (swift build -c release --product seek), wrk, and pgqueuer with asyncpg:
   .venv/bin/pip install pgqueuer asyncpg
-Usage: bench/postgres.py [--seconds 10] [--jobs 20000] [--connections 64]
+Usage: bench/postgres.py [--seconds 10] [--jobs 20000] [--connections 64] [--tenants 1]
 Prints a Markdown table; docs/benchmarks.md records the figures of a run.
 """
 import argparse
@@ -160,10 +160,14 @@ class Node:
         self.process.wait(timeout=120)
 
 
-def wrk_submits(url, key, connections, seconds):
+def wrk_submits(url, keys, connections, seconds):
+    """wrk POSTing echo jobs, each request with the next of `keys` (one per tenant) in turn."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    listed = ", ".join(f'"{key}"' for key in keys)
     script.write(f'wrk.method = "POST"\nwrk.body = \'{{"n":1}}\'\nwrk.headers["Content-Type"] = "application/json"\n'
-                 f'wrk.headers["X-Api-Key"] = "{key}"\n')
+                 f'local keys = {{{listed}}}\nlocal turn = 0\n'
+                 'request = function()\n  turn = turn % #keys + 1\n  wrk.headers["X-Api-Key"] = keys[turn]\n'
+                 '  return wrk.format()\nend\n')
     script.close()
     return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script.name, url],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -174,12 +178,15 @@ def run_seek(server_url, nodes_count, args, meter):
     env = {**os.environ, "SEEK_DATABASE_URL": url}
     admin = lambda *words: json.loads(subprocess.run([str(SEEK), "admin", *words], env=env, check=True, capture_output=True,
                                                      text=True).stdout or "null")
-    created = admin("workspace", "create", "--name", "bench", "--plan", "enterprise", "--credits", "100000000")
-    admin("workspace", "update", "--id", created["workspace_id"], "--rate", "100000000", "--burst", "100000000", "--concurrency", "1000")
+    keys = []
+    for n in range(args.tenants):
+        created = admin("workspace", "create", "--name", f"bench-{n}", "--plan", "enterprise", "--credits", "100000000")
+        admin("workspace", "update", "--id", created["workspace_id"], "--rate", "100000000", "--burst", "100000000", "--concurrency", "1000")
+        keys.append(created["api_key"])
     nodes = [Node(url) for _ in range(nodes_count)]
     try:
         meter.start()
-        loads = [wrk_submits(node.url("/v1/workers/echo/jobs"), created["api_key"], args.connections // nodes_count, args.seconds)
+        loads = [wrk_submits(node.url("/v1/workers/echo/jobs"), keys, args.connections // nodes_count, args.seconds)
                  for node in nodes]
         for load in loads:
             load.wait()
@@ -206,6 +213,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10, help="how long wrk submits to Seek")
     parser.add_argument("--jobs", type=int, default=20000, help="how many jobs pgqueuer's producers enqueue")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--tenants", type=int, default=1,
+                        help="workspaces Seek's load is spread over, in turn (1: the worst case, every job on one balance row)")
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="seek-bench-postgres-")
     server_url = subprocess.run([str(ROOT / "scripts" / "postgres"), "start", directory], check=True, capture_output=True,
@@ -222,7 +231,7 @@ def main():
             print(f"{label}: {results[-1][1]['jobs_per_s']:.0f} jobs/s", file=sys.stderr, flush=True)
     finally:
         subprocess.run([str(ROOT / "scripts" / "postgres"), "stop", directory])
-    print(f"PostgreSQL: synchronous_commit, fsync, version = {settings}\n")
+    print(f"PostgreSQL: synchronous_commit, fsync, version = {settings}; Seek's load over {args.tenants} workspace(s)\n")
     print("| run | jobs completed | jobs/s | created→completed p50 | p99 | CPU s per 1,000 jobs |")
     print("|---|---|---|---|---|---|")
     for label, r in results:
