@@ -5,9 +5,15 @@ import SeekCore
 /// server passes its Prometheus registry's factory), and the runtime never knows which.
 public struct RuntimeMetrics: Sendable {
     let factory: any MetricsFactory
+    private let jobsByStatus: HandleCache<JobStatus, Counter>
+    private let runDurations: HandleCache<String, Recorder>
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
+        jobsByStatus = HandleCache { Counter(label: "seek_jobs_total", dimensions: [("status", $0.rawValue)], factory: factory) }
+        runDurations = HandleCache {
+            Recorder(label: "seek_job_run_duration_seconds", dimensions: [("worker", $0)], aggregate: true, factory: factory)
+        }
     }
 
     /// Counts nothing: for tests and tools that need no metrics.
@@ -15,13 +21,12 @@ public struct RuntimeMetrics: Sendable {
 
     /// A job entered `status` (queued on submit, then its terminal status).
     func jobEntered(_ status: JobStatus) {
-        Counter(label: "seek_jobs_total", dimensions: [("status", status.rawValue)], factory: factory).increment()
+        jobsByStatus[status].increment()
     }
 
     /// How long a worker ran one job.
     func jobRan(workerID: String, seconds: Double) {
-        Recorder(label: "seek_job_run_duration_seconds", dimensions: [("worker", workerID)], aggregate: true, factory: factory)
-            .record(seconds)
+        runDurations[workerID].record(seconds)
     }
 
     /// The webhook sender's sink: attempts by result, what followed them, attempt durations, and the lag

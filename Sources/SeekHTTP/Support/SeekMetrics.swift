@@ -10,6 +10,8 @@ public final class SeekMetrics: Sendable {
     private let queueDepth: Gauge
     private let jobsRunning: Gauge
     private let webhooksPending: Gauge
+    private let requestCounts: HandleCache<RequestKey, Counter>
+    private let requestDurations: HandleCache<String, DurationHistogram>
     private static let requestBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
@@ -24,6 +26,21 @@ public final class SeekMetrics: Sendable {
     }
 
     public init() {
+        requestCounts = HandleCache { [registry] key in
+            registry.makeCounter(
+                name: "seek_http_requests_total",
+                labels: [("method", key.method), ("route", key.route), ("status", String(key.status))],
+                help: "HTTP requests by route and status."
+            )
+        }
+        requestDurations = HandleCache { [registry] route in
+            registry.makeDurationHistogram(
+                name: "seek_http_request_duration_seconds",
+                labels: [("route", route)],
+                buckets: Self.requestBuckets,
+                help: "HTTP request latency by route."
+            )
+        }
         queueDepth = registry.makeGauge(name: "seek_queue_depth", help: "Jobs waiting in the queue.")
         jobsRunning = registry.makeGauge(name: "seek_jobs_running", help: "Jobs being run.")
         webhooksPending = registry.makeGauge(
@@ -32,18 +49,15 @@ public final class SeekMetrics: Sendable {
         )
     }
 
+    private struct RequestKey: Hashable, Sendable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            name: "seek_http_requests_total",
-            labels: [("method", method), ("route", route), ("status", String(status))],
-            help: "HTTP requests by route and status."
-        ).increment()
-        registry.makeDurationHistogram(
-            name: "seek_http_request_duration_seconds",
-            labels: [("route", route)],
-            buckets: Self.requestBuckets,
-            help: "HTTP request latency by route."
-        ).recordNanoseconds(duration.nanoseconds)
+        requestCounts[RequestKey(method: method, route: route, status: status)].increment()
+        requestDurations[route].recordNanoseconds(duration.nanoseconds)
     }
 
     /// Prometheus text, with the queue gauges read from the store at scrape time.
