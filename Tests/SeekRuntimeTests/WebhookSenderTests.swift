@@ -18,7 +18,11 @@ final class WebhookHarness: Sendable {
     let group: ServiceGroup
     let reports: AsyncStream<WebhookAttemptReport>
 
-    init(_ configuration: WebhookConfiguration, resolver: any HostResolver = ScriptedResolver([:])) async throws {
+    init(
+        _ configuration: WebhookConfiguration,
+        resolver: any HostResolver = ScriptedResolver([:]),
+        transport: any WebhookTransport = HTTPWebhookTransport()
+    ) async throws {
         fixture = try await StoreFixture()
         let (reports, sink) = AsyncStream.makeStream(of: WebhookAttemptReport.self)
         self.reports = reports
@@ -30,7 +34,7 @@ final class WebhookHarness: Sendable {
             signals: signals,
             claimant: "sender-test",
             addressGuard: addressGuard,
-            transport: HTTPWebhookTransport(),
+            transport: transport,
             configuration: configuration,
             observer: WebhookObserver { sink.yield($0) },
             logger: logger
@@ -42,9 +46,10 @@ final class WebhookHarness: Sendable {
     static func running(
         _ configuration: WebhookConfiguration,
         resolver: any HostResolver = ScriptedResolver([:]),
+        transport: any WebhookTransport = HTTPWebhookTransport(),
         _ body: (WebhookHarness, String) async throws -> Void
     ) async throws {
-        let harness = try await WebhookHarness(configuration, resolver: resolver)
+        let harness = try await WebhookHarness(configuration, resolver: resolver, transport: transport)
         let group = harness.group
         let task = Task { try await group.run() }
         defer { task.cancel() }
@@ -216,7 +221,11 @@ struct WebhookSenderTests {
             // Both at once.
             "rebind-both.test": [[publicAddress, loopback]],
         ])
-        try await WebhookHarness.running(testConfiguration(allowPrivate: false, timeout: .seconds(1)), resolver: resolver) { harness, workspaceID in
+        // The public address is pinned, never dialled: a test sends nothing beyond this machine.
+        let transport = PinRecorder()
+        try await WebhookHarness.running(testConfiguration(allowPrivate: false, timeout: .seconds(1)), resolver: resolver, transport: transport) {
+            harness,
+            workspaceID in
             let late = "http://rebind-late.test:\(receiver.port)/"
             try await harness.addressGuard.checkAtSubmit(late)
             var jobs: [String: String] = [:]
@@ -235,9 +244,9 @@ struct WebhookSenderTests {
                 #expect(logged?.contains("does not resolve to a public address") == true, "\(logged ?? "nil")")
                 #expect(logged?.contains("127.0.0.1") == false, "\(logged ?? "nil")")
             }
-            // The pinned public address is unreachable here: the attempt fails there, not on loopback.
-            let now = try await error("http://rebind-now.test:\(receiver.port)/")
-            #expect(now?.contains("93.184.216.34") == true || now?.hasPrefix("no response") == true, "\(now ?? "nil")")
+            // The one attempt that passed the guard went to the address it checked, looked up once; the others
+            // reached no transport at all.
+            #expect(transport.pins.map { "\($0.host) \($0.address)" } == ["rebind-now.test \(publicAddress)"])
             #expect(resolver.lookups(of: "rebind-now.test") == 1)
         }
     }
@@ -264,4 +273,26 @@ extension WebhookNextStep {
         if case .retry = self { return true }
         return false
     }
+}
+
+/// A transport that dials nothing: it records where each attempt was pinned and answers that nobody replied.
+final class PinRecorder: WebhookTransport {
+    private let recorded = Mutex<[PinnedAddress]>([])
+
+    var pins: [PinnedAddress] { recorded.withLock { $0 } }
+
+    func post(
+        url: String,
+        pinned: PinnedAddress,
+        headers: [(name: String, value: String)],
+        body: [UInt8],
+        timeout: Duration
+    ) async
+        -> WebhookAttemptResult
+    {
+        recorded.withLock { $0.append(pinned) }
+        return .notAnswered("connection to \(pinned.address) failed: the test's transport dials nothing")
+    }
+
+    func shutdown() async {}
 }

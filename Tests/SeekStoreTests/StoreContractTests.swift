@@ -531,6 +531,23 @@ struct SharedDatabaseTests {
         #expect(ids.count == 1)
         #expect(try await fixture.checkedBalance(workspaceID) == CreditBalance(balance: 100, reserved: 1))
     }
+
+    @Test("claims through two instances at once never run more of a workspace's jobs than its plan allows", arguments: StoreKind.available)
+    func concurrencyCrossesProcesses(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let other = try await fixture.another()
+        let free = try await fixture.store.createWorkspace(NewWorkspace(name: "free", plan: .free, startingCredits: 100)).workspace.id
+        for _ in 0..<10 { _ = try await fixture.store.submit(try fixture.submission(free)) }
+        let claimed = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<20 {
+                let store = index.isMultiple(of: 2) ? fixture.store : other
+                group.addTask { try await fixture.claim(1 + index % 3, by: "node-\(index % 2)", in: store).count }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(claimed == Plan.free.concurrency)
+        #expect(try await fixture.store.jobs(workspaceID: free, filter: JobFilter(status: .queued, limit: 20)).count == 10 - Plan.free.concurrency)
+    }
 }
 
 @Suite("Store contract: plans, credit lines and usage")

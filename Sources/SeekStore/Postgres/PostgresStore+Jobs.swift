@@ -251,13 +251,8 @@ extension PostgresStore: JobStore {
                 guard let index = candidates.firstIndex(where: { $0.workspaceID == workspaceID }),
                     try await locks.take(workspaceID, on: db, logger: logger)
                 else { continue }
-                let running =
-                    try await db.first(
-                        "SELECT COUNT(*) AS running FROM jobs WHERE status = 'running' AND workspace_id = \(workspaceID)",
-                        logger: logger
-                    )?.int("running") ?? 0
-                let jobs = min(share, max(0, candidates[index].concurrency - running))
-                guard jobs > 0 else { continue }
+                // The running count is read under the lock, in the statement that claims: its snapshot is taken
+                // after the lock was granted, so it sees every claim committed before, on any node.
                 let rows = try StoredShapes.inQueueOrder(
                     await db.all(
                         """
@@ -265,15 +260,19 @@ extension PostgresStore: JobStore {
                                         lease_expires_at = \(lease)
                         WHERE seq IN (SELECT seq FROM jobs WHERE status = 'queued' AND workspace_id = \(workspaceID)
                                       AND worker_id = ANY(\(request.workers))
-                                      ORDER BY priority DESC, seq LIMIT \(jobs) FOR UPDATE SKIP LOCKED)
+                                      ORDER BY priority DESC, seq
+                                      LIMIT GREATEST(0, LEAST(\(share), \(candidates[index].concurrency) - (
+                                          SELECT COUNT(*) FROM jobs WHERE status = 'running' AND workspace_id = \(workspaceID))))
+                                      FOR UPDATE SKIP LOCKED)
                         RETURNING seq, priority, \(unescaped: StoredShapes.claimedColumns)
                         """,
                         logger: logger
                     )
                 )
                 claimed += rows
-                candidates[index].running = running + rows.count
-                if rows.count < jobs { candidates[index].queued = 0 }
+                candidates[index].running += rows.count
+                // Fewer than its share: at its plan's concurrency, or out of jobs these workers run; it gives back the rest.
+                if rows.count < share { candidates[index].queued = 0 }
             }
         }
         cursor.lastServed = served
