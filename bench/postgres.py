@@ -13,12 +13,15 @@ seconds per 1,000 jobs of the nodes, PostgreSQL and the load generator (from /pr
 
 Needs a release build (swift build -c release --product seek), wrk, and pgqueuer with asyncpg:
   .venv/bin/pip install pgqueuer asyncpg
-Usage: bench/postgres.py [--seconds 10] [--jobs 20000] [--connections 64] [--tenants 1]
-Prints a Markdown table; docs/benchmarks.md records the figures of a run.
+Usage: bench/postgres.py [--seconds 10] [--jobs 20000] [--connections 64] [--tenants 1] [--rounds 1]
+Prints a Markdown table, a row per run; with --rounds N the three runs repeat N times in turn, and the ratios'
+medians close the table (pgqueuer's own rate moves by a quarter from one run to the next here).
+docs/benchmarks.md records the figures of a run.
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,8 +128,8 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
 '''
 
 
-def run_pgqueuer(server_url, args, meter):
-    url = fresh_database(server_url, "pgqueuer")
+def run_pgqueuer(server_url, args, meter, round_number=1):
+    url = fresh_database(server_url, f"pgqueuer{round_number}")
     python = sys.executable
     subprocess.run([python, "-m", "pgqueuer", "--pg-dsn", url, "install"], check=True, capture_output=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -173,8 +176,8 @@ def wrk_submits(url, keys, connections, seconds):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def run_seek(server_url, nodes_count, args, meter):
-    url = fresh_database(server_url, f"seek{nodes_count}")
+def run_seek(server_url, nodes_count, args, meter, round_number=1):
+    url = fresh_database(server_url, f"seek{nodes_count}_{round_number}")
     env = {**os.environ, "SEEK_DATABASE_URL": url}
     admin = lambda *words: json.loads(subprocess.run([str(SEEK), "admin", *words], env=env, check=True, capture_output=True,
                                                      text=True).stdout or "null")
@@ -215,6 +218,7 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--tenants", type=int, default=1,
                         help="workspaces Seek's load is spread over, in turn (1: the worst case, every job on one balance row)")
+    parser.add_argument("--rounds", type=int, default=1, help="how many times the three runs repeat, in turn")
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="seek-bench-postgres-")
     server_url = subprocess.run([str(ROOT / "scripts" / "postgres"), "start", directory], check=True, capture_output=True,
@@ -222,24 +226,33 @@ def main():
     meter = Meter()
     try:
         settings = psql(server_url, "SELECT current_setting('synchronous_commit'), current_setting('fsync'), version()").strip()
-        results = []
-        for label, run in [("pgqueuer", lambda: run_pgqueuer(server_url, args, meter)),
-                           ("Seek, 1 node", lambda: run_seek(server_url, 1, args, meter)),
-                           ("Seek, 2 nodes", lambda: run_seek(server_url, 2, args, meter))]:
-            print(f"{label}…", file=sys.stderr, flush=True)
-            results.append((label, run()))
-            print(f"{label}: {results[-1][1]['jobs_per_s']:.0f} jobs/s", file=sys.stderr, flush=True)
+        rounds = []
+        for round_number in range(1, args.rounds + 1):
+            results = []
+            for label, run in [("pgqueuer", lambda n: run_pgqueuer(server_url, args, meter, n)),
+                               ("Seek, 1 node", lambda n: run_seek(server_url, 1, args, meter, n)),
+                               ("Seek, 2 nodes", lambda n: run_seek(server_url, 2, args, meter, n))]:
+                print(f"round {round_number}: {label}…", file=sys.stderr, flush=True)
+                results.append((label, run(round_number)))
+                print(f"round {round_number}: {label}: {results[-1][1]['jobs_per_s']:.0f} jobs/s", file=sys.stderr, flush=True)
+            rounds.append(results)
     finally:
         subprocess.run([str(ROOT / "scripts" / "postgres"), "stop", directory])
     print(f"PostgreSQL: synchronous_commit, fsync, version = {settings}; Seek's load over {args.tenants} workspace(s)\n")
-    print("| run | jobs completed | jobs/s | created→completed p50 | p99 | CPU s per 1,000 jobs |")
-    print("|---|---|---|---|---|---|")
-    for label, r in results:
-        cpu = ", ".join(f"{part} {seconds:.2f}" for part, seconds in r["cpu"].items())
-        print(f"| {label} | {r['jobs']:,} | {r['jobs_per_s']:,.0f} | {r['p50']:.0f} ms | {r['p99']:.0f} ms | {cpu} |")
-    base = results[0][1]["jobs_per_s"]
-    for label, r in results[1:]:
-        print(f"\n{label} ÷ pgqueuer: {r['jobs_per_s'] / base:.2f}×", end="")
+    print("| round | run | jobs completed | jobs/s | created→completed p50 | p99 | CPU s per 1,000 jobs | ÷ pgqueuer |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratios = {}
+    for round_number, results in enumerate(rounds, 1):
+        base = results[0][1]["jobs_per_s"]
+        for label, r in results:
+            cpu = ", ".join(f"{part} {seconds:.2f}" for part, seconds in r["cpu"].items())
+            ratio = r["jobs_per_s"] / base
+            if label != "pgqueuer":
+                ratios.setdefault(label, []).append(ratio)
+            print(f"| {round_number} | {label} | {r['jobs']:,} | {r['jobs_per_s']:,.0f} | {r['p50']:.0f} ms | {r['p99']:.0f} ms | {cpu} "
+                  f"| {'' if label == 'pgqueuer' else f'{ratio:.2f}×'} |")
+    for label, values in ratios.items():
+        print(f"\n{label} ÷ pgqueuer: median {statistics.median(values):.2f}× of {', '.join(f'{v:.2f}×' for v in values)}", end="")
     print()
 
 
