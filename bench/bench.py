@@ -51,21 +51,28 @@ def wait_healthy(url, limit=30):
 
 
 class Server:
-    def __init__(self, concurrency, wrap=(), flags=()):
+    """A release `seek serve` on a fresh data directory (or on the database `env`'s SEEK_DATABASE_URL names), with
+    one enterprise workspace."""
+
+    def __init__(self, concurrency, wrap=(), flags=(), env=None):
         self.wrapped = bool(wrap)
         self.dir = Path(tempfile.mkdtemp(prefix="seek-bench-"))
         self.port = free_port()
-        out = subprocess.run([str(SEEK), "admin", "workspace", "create", "--data-dir", str(self.dir), "--name", "bench", "--plan", "pro",
-                              "--credits", "100000000"], check=True, capture_output=True, text=True)
-        created = json.loads(out.stdout)
-        self.key, self.workspace_id = created["api_key"], created["workspace_id"]
+        self.env = {**os.environ, "SEEK_LOG_LEVEL": "error", **(env or {})}
         # Limits far above what wrk can send: the limiter runs on every request but never refuses.
-        subprocess.run([str(SEEK), "admin", "workspace", "update", "--data-dir", str(self.dir), "--id", self.workspace_id,
-                        "--plan", "enterprise", "--rate", "100000000", "--burst", "100000000"], check=True, capture_output=True)
-        env = {**os.environ, "SEEK_LOG_LEVEL": "error"}
+        self.key, self.workspace_id = self.workspace(rate=100000000, burst=100000000)
         self.process = subprocess.Popen([*wrap, str(SEEK), "serve", "--data-dir", str(self.dir), "--port", str(self.port),
-                                         "--concurrency", str(concurrency), *flags], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                         "--concurrency", str(concurrency), *flags], env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
         wait_healthy(self.url("/healthz"))
+
+    def workspace(self, rate, burst):
+        """A new enterprise workspace with 10⁸ credits and this rate limit: its key and id."""
+        admin = lambda *words: subprocess.run([str(SEEK), "admin", "workspace", *words, "--data-dir", str(self.dir)], env=self.env,
+                                              check=True, capture_output=True, text=True).stdout
+        created = json.loads(admin("create", "--name", "bench", "--plan", "pro", "--credits", "100000000"))
+        admin("update", "--id", created["workspace_id"], "--plan", "enterprise", "--rate", str(rate), "--burst", str(burst))
+        return created["api_key"], created["workspace_id"]
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"

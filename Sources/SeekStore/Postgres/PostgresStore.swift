@@ -22,6 +22,8 @@ public final class PostgresStore: StorageProbe, Sendable {
     let submits: PostgresBatcher<SubmitResult, SubmitResult>
     /// So do one claimant's finishes, and they claim the next jobs for their slots together.
     let finishes: PostgresBatcher<FinishStep, FinishResult>
+    /// Rate-limit leases waiting at once share a statement.
+    let rateTakes = RateTakeBatcher()
 
     /// A store on `pool`, whose client must be running (in the ServiceGroup); call `PostgresPool.migrate()` first.
     public init(pool: PostgresPool) {
