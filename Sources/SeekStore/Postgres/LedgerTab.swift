@@ -14,7 +14,7 @@ import Synchronization
 /// - deferred (a bare batch of submits and finishes, `PostgresBatcher`): posts only note their entries (and the
 ///   batch's rows that may wait, `RowInsert`, wait with them, inserted first); at the end
 ///   the rows are locked in one statement, in id order, the entries applied in the order posted, and the
-///   entries and rows written in two. Rows are locked for three statements and the commit, whatever the
+///   entries and rows written in one more. Rows are locked for two statements and the commit, whatever the
 ///   batch's length. If an entry would take a workspace below what it may spend, the batch is refused whole
 ///   (`LedgerTab.Refused`) and runs again in the locked mode, where that one call gets its 402.
 enum LedgerTab {
@@ -66,6 +66,7 @@ enum LedgerTab {
         guard let tab = tab(on: db) else { return }
         try await RowInsert.insert(tab.rows, on: db, logger: logger)
         var balances = tab.balances
+        var entryRows: [RowInsert] = []
         if !tab.entries.isEmpty {
             let ids = Set(tab.entries.map(\.workspaceID)).sorted()
             let rows = try await db.all(
@@ -78,7 +79,6 @@ enum LedgerTab {
                     creditLine: try row.int("credit_line")
                 )
             }
-            var entryRows: [RowInsert] = []
             for entry in tab.entries {
                 guard var current = balances[entry.workspaceID] else { throw SeekError.notFound("Workspace \(entry.workspaceID)") }
                 do {
@@ -89,19 +89,26 @@ enum LedgerTab {
                 balances[entry.workspaceID] = current
                 entryRows.append(entry.row(after: current.balance))
             }
-            try await RowInsert.insert(entryRows, on: db, logger: logger)
         }
         guard !balances.isEmpty else { return }
+        // The entries and the balances they leave go in one statement: the rows stay locked one round trip less.
+        var binds = PostgresBindings()
+        var sql = ""
+        if let first = entryRows.first {
+            let values = try RowInsert.valuesList(entryRows, width: first.width, into: &binds) { row, binds in try row.bind(&binds) }
+            sql = "WITH entries AS (INSERT INTO \(first.target) VALUES \(values)) "
+        }
         let ids = Array(balances.keys)
-        try await db.run(
-            """
+        let arrays = binds.count
+        try binds.append(ids)
+        try binds.append(ids.map { balances[$0]!.balance.balance })
+        try binds.append(ids.map { balances[$0]!.balance.reserved })
+        sql += """
             UPDATE workspaces AS w SET balance = v.balance, reserved = v.reserved
-            FROM unnest(\(ids)::text[], \(ids.map { balances[$0]!.balance.balance })::bigint[],
-                        \(ids.map { balances[$0]!.balance.reserved })::bigint[]) AS v(id, balance, reserved)
+            FROM unnest($\(arrays + 1)::text[], $\(arrays + 2)::bigint[], $\(arrays + 3)::bigint[]) AS v(id, balance, reserved)
             WHERE w.id = v.id
-            """,
-            logger: logger
-        )
+            """
+        try await db.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 }
 
