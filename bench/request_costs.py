@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""What one request costs the server in CPU, by kind: /healthz, an authenticated request that stops before the
+database, one that reads nothing but answers a worker's manifest, a durable submit with no runner, and a submit whose
+job the runner also runs and finishes. A benchmark, not a test.
+
+Each figure is the server process's user + system CPU time (from /proc) over a wrk run, divided by the requests wrk
+completed. It explains what `bench/bench.py`'s "submit ÷ healthz" can reach on a machine: a submit can never cost less
+than the authenticated request it starts as.
+
+Needs a release build (swift build -c release --product seek) and wrk.
+Usage: bench/request_costs.py [--seconds 8]
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench import Server
+
+TICKS = os.sysconf("SC_CLK_TCK")
+SUBMIT = "/v1/workers/echo/jobs"
+
+
+def server_cpu_seconds(server):
+    fields = open(f"/proc/{server.process.pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def measure(server, path, seconds, authenticated, post, drain):
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    if post:
+        script.write("wrk.method = \"POST\"\nwrk.body = '{\"n\":1}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n")
+    if authenticated:
+        script.write(f'wrk.headers["X-Api-Key"] = "{server.key}"\n')
+    script.close()
+    before = server_cpu_seconds(server)
+    out = subprocess.run(["wrk", "-t1", "-c64", f"-d{seconds}s", "-s", script.name, server.url(path)], check=True, capture_output=True,
+                         text=True).stdout
+    if drain:
+        server.drain()
+    time.sleep(0.3)
+    spent = server_cpu_seconds(server) - before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, 1e6 * spent / requests, spent / seconds, int(refused.group(1)) if refused else 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=8)
+    args = parser.parse_args()
+    print("| request | req/s | server CPU per request | server cores busy | non-2xx |\n|---|---|---|---|---|")
+    # No runner: the submits stay queued, so nothing but the request and its commit is measured.
+    api = Server(256, flags=("--role", "api"))
+    cases = [
+        ("GET /healthz", "/healthz", False, False),
+        ("GET /v1/jobs/nope: a 404 after authentication and the rate limit", "/v1/jobs/nope", True, False),
+        ("GET /v1/workers/echo: a manifest, no database", "/v1/workers/echo", True, False),
+        ("POST a job, no runner (`--role api`)", SUBMIT, True, True),
+    ]
+    for name, path, authenticated, post in cases:
+        rate, micros, cores, refused = measure(api, path, args.seconds, authenticated, post, drain=False)
+        print(f"| {name} | {rate:,.0f} | {micros:.0f} µs | {cores:.2f} | {refused} |", flush=True)
+    api.stop()
+    full = Server(256)
+    rate, micros, cores, refused = measure(full, SUBMIT, args.seconds, True, True, drain=True)
+    print(f"| POST a job that the runner also runs and finishes | {rate:,.0f} | {micros:.0f} µs | {cores:.2f} | {refused} |")
+    full.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
