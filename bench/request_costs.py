@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """What one request costs the server in CPU, by kind: /healthz, an authenticated request that stops before the
-database, one that reads nothing but answers a worker's manifest, a durable submit with no runner, and a submit whose
-job the runner also runs and finishes. A benchmark, not a test.
+database, one that reads nothing but answers a worker's manifest, a submit to a worker id nobody has, a durable submit
+with no runner, and a submit whose job the runner also runs and finishes. A benchmark, not a test.
 
 Each figure is the server process's user + system CPU time (from /proc) over a wrk run, divided by the requests wrk
 completed. It explains what `bench/bench.py`'s "submit ÷ healthz" can reach on a machine: a submit can never cost less
@@ -60,6 +60,7 @@ def main():
         ("GET /healthz", "/healthz", False, False),
         ("GET /v1/jobs/nope: a 404 after authentication and the rate limit", "/v1/jobs/nope", True, False),
         ("GET /v1/workers/echo: a manifest, no database", "/v1/workers/echo", True, False),
+        ("POST a job of a worker nobody has: a 404", "/v1/workers/nobody/jobs", True, True),
         ("POST a job, no runner (`--role api`)", SUBMIT, True, True),
     ]
     for name, path, authenticated, post in cases:

@@ -5,7 +5,8 @@ import Synchronization
 
 /// Every worker a workspace can call: the node's built-in workers and the workers workspaces publish. One
 /// place answers what a worker is for a caller (404 for another workspace's unlisted worker) and which
-/// version a job runs, with each version's schema compiled once. Published workers are cached; a change
+/// version a job runs, with each version's schema compiled once. Published workers are cached, and so are ids
+/// that name none (a client calling a worker that is gone would otherwise cost a read per request); a change
 /// through this catalog shows at once, one made by another process within `epochCheckInterval`.
 public final class WorkerCatalog: Sendable {
     /// A worker as a job of it is checked, priced and run.
@@ -21,17 +22,34 @@ public final class WorkerCatalog: Sendable {
     public let builtIn: WorkerRegistry
     private let store: any WorkerStore
     private let epoch: EpochWatch
-    private let cache = Mutex<(workers: [String: Entry], versions: [VersionKey: Entry], generation: UInt64)>(([:], [:], 0))
+    private let cache = Mutex(Cache())
+
+    private struct Cache {
+        var workers: [String: Entry] = [:]
+        /// Ids no worker had at the last read; at most `maxMisses`, then forgotten together.
+        var misses: Set<String> = []
+        var versions: [VersionKey: Entry] = [:]
+        /// Moves whenever the cached workers are forgotten, so that a read begun before is not cached after.
+        var generation: UInt64 = 0
+    }
+
+    /// Enough for every id a typo or a retired worker brings; a caller making up ids only refills it.
+    static let maxMisses = 10_000
 
     private struct VersionKey: Hashable {
         let id: String
         let number: Int
     }
 
-    public init(builtIn: WorkerRegistry, store: any WorkerStore, epochCheckInterval: Duration = .seconds(1)) {
+    public init(
+        builtIn: WorkerRegistry,
+        store: any WorkerStore,
+        epochCheckInterval: Duration = .seconds(1),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) {
         self.builtIn = builtIn
         self.store = store
-        self.epoch = EpochWatch(interval: epochCheckInterval) { try await store.workersEpoch() }
+        self.epoch = EpochWatch(interval: epochCheckInterval, now: now) { try await store.workersEpoch() }
     }
 
     // MARK: Reading
@@ -100,9 +118,17 @@ public final class WorkerCatalog: Sendable {
 
     private func published(_ id: String) async throws -> Entry? {
         if try await epoch.moved() { forgetAll() }
-        let (cached, generation) = cache.withLock { ($0.workers[id], $0.generation) }
+        let (cached, missing, generation) = cache.withLock { ($0.workers[id], $0.misses.contains(id), $0.generation) }
         if let cached { return cached }
-        guard let worker = try await store.publishedWorker(id: id) else { return nil }
+        if missing { return nil }
+        guard let worker = try await store.publishedWorker(id: id) else {
+            cache.withLock { cache in
+                guard cache.generation == generation else { return }
+                if cache.misses.count >= Self.maxMisses { cache.misses.removeAll() }
+                cache.misses.insert(id)
+            }
+            return nil
+        }
         let entry = Entry(manifest: worker.current.manifest, schema: try JSONSchema(worker.current.manifest.inputSchema), published: worker)
         // A change since the read began leaves the entry out: the next lookup reads again.
         cache.withLock { cache in if cache.generation == generation { cache.workers[id] = entry } }
@@ -118,6 +144,7 @@ public final class WorkerCatalog: Sendable {
     private func forgetAll() {
         cache.withLock { cache in
             cache.workers.removeAll()
+            cache.misses.removeAll()
             cache.generation &+= 1
         }
     }

@@ -77,13 +77,6 @@ struct CredentialCacheTests {
 
 @Suite("Key hash filter")
 struct KeyHashFilterTests {
-    /// A clock the test moves by hand.
-    final class HandClock: Sendable {
-        private let instant = Mutex(ContinuousClock.now)
-        var now: ContinuousClock.Instant { instant.withLock { $0 } }
-        func advance(_ by: Duration) { instant.withLock { $0 += by } }
-    }
-
     @Test("every key, revoked or made by another process, is a maybe; a made-up hash is a no")
     func knowsEveryKey() async throws {
         let fixture = try await StoreFixture()

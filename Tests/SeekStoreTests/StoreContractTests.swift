@@ -452,13 +452,6 @@ struct StoreContractTests {
     }
 }
 
-/// A clock the test moves by hand.
-final class ManualClock: Sendable {
-    private let instant = Mutex(ContinuousClock.now)
-    var now: ContinuousClock.Instant { instant.withLock { $0 } }
-    func advance(_ duration: Duration) { instant.withLock { $0 += duration } }
-}
-
 @Suite("Store contract: two processes on one database")
 struct SharedDatabaseTests {
     @Test("a key revoked through one instance is refused by the other within a second; through itself at once", arguments: StoreKind.available)
@@ -469,7 +462,7 @@ struct SharedDatabaseTests {
         let spare = try await fixture.store.createKey(workspaceID: created.workspace.id, name: "spare", scope: .full)
         // A workspace keeps one key: this one stays.
         _ = try await fixture.store.createKey(workspaceID: created.workspace.id, name: "kept", scope: .full)
-        let clock = ManualClock()
+        let clock = HandClock()
         let here = APIKeyResolver(store: fixture.store, now: { clock.now })
         let there = APIKeyResolver(store: other, now: { clock.now })
         #expect(try await here.identity(forKey: created.apiKey) != nil)
@@ -498,7 +491,7 @@ struct SharedDatabaseTests {
         _ = try await fixture.store.createWorker(.sample(), owner: owner)
         let local = try await fixture.store.createRunnerToken(workerID: "sample", owner: owner)
         let remote = try await fixture.store.createRunnerToken(workerID: "sample", owner: owner)
-        let clock = ManualClock()
+        let clock = HandClock()
         let here = RunnerTokenResolver(store: fixture.store, now: { clock.now })
         let there = RunnerTokenResolver(store: other, now: { clock.now })
         #expect(try await here.identity(forToken: local.token)?.workerID == "sample")

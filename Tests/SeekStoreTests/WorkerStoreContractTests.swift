@@ -5,22 +5,6 @@ import Testing
 @testable import SeekCore
 @testable import SeekStore
 
-extension WorkerManifest {
-    /// A per-run manifest of `id`, for tests.
-    static func sample(_ id: String = "sample", version: String = "1.0.0", credits: Int = 10) -> WorkerManifest {
-        WorkerManifest(
-            id: id,
-            name: "Sample",
-            description: "",
-            version: version,
-            inputSchema: ["type": "object"],
-            outputKind: .object,
-            pricing: .perRun(credits),
-            maxDurationSeconds: 30
-        )
-    }
-}
-
 @Suite("Store contract: published workers and earnings")
 struct WorkerStoreContractTests {
     @Test("a worker is made a draft, gets versions, is listed and unlisted; only its owner changes it", arguments: StoreKind.available)
