@@ -23,12 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SEEK = Path(os.environ.get("SEEK_BIN", ROOT / ".build" / "release" / "seek"))
 
-SUBMIT_LUA = """
+KEY_LUA = """
+wrk.headers["X-Api-Key"] = "%(key)s"
+%(pace)s
+"""
+POST_LUA = """
 wrk.method = "POST"
 wrk.body = '%(body)s'
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Api-Key"] = "%(key)s"
-%(pace)s
 """
 
 
@@ -36,6 +38,22 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def cpu_seconds(match):
+    """CPU seconds so far of the processes whose command line contains `match`."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if match in command:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def wait_healthy(url, limit=30):
@@ -104,12 +122,15 @@ class Server:
 
 
 def wrk(url, key=None, connections=64, seconds=10, pace_ms=None, threads=1, body='{"n":1}'):
+    """wrk on `url`: with a key, it POSTs `body` with that key (or GETs with it when `body` is None)."""
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     script = None
     if key:
         pace = f"function delay() return {pace_ms} end" if pace_ms else ""
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(SUBMIT_LUA % {"key": key, "pace": pace, "body": body})
+        script.write(KEY_LUA % {"key": key, "pace": pace})
+        if body is not None:
+            script.write(POST_LUA % {"body": body})
         script.close()
         args += ["-s", script.name]
     out = subprocess.run(args + [url], check=True, capture_output=True, text=True).stdout

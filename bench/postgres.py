@@ -29,26 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import ROOT, SEEK, free_port, percentile, wait_healthy  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(match):
-    """CPU seconds so far of the processes whose command line contains `match`."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if match in command:
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
-
+from bench import ROOT, SEEK, cpu_seconds, free_port, percentile, wait_healthy  # noqa: E402
 
 class Meter:
     """CPU used by each part of the system between start() and stop()."""

@@ -3,7 +3,7 @@
 database, one that reads nothing but answers a worker's manifest, a submit to a worker id nobody has, a durable submit
 with no runner, and a submit whose job the runner also runs and finishes. A benchmark, not a test.
 
-Each figure is the server process's user + system CPU time (from /proc) over a wrk run, divided by the requests wrk
+Each figure is the server process's user + system CPU time (from /proc, found by its data directory) over a wrk run, divided by the requests wrk
 completed. It explains what `bench/bench.py`'s "submit ÷ healthz" can reach on a machine: a submit can never cost less
 than the authenticated request it starts as.
 
@@ -11,42 +11,23 @@ Needs a release build (swift build -c release --product seek) and wrk.
 Usage: bench/request_costs.py [--seconds 8]
 """
 import argparse
-import os
-import re
-import subprocess
 import sys
-import tempfile
 import time
 
-from bench import Server
+from bench import Server, cpu_seconds, wrk
 
-TICKS = os.sysconf("SC_CLK_TCK")
 SUBMIT = "/v1/workers/echo/jobs"
 
 
-def server_cpu_seconds(server):
-    fields = open(f"/proc/{server.process.pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 def measure(server, path, seconds, authenticated, post, drain):
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    if post:
-        script.write("wrk.method = \"POST\"\nwrk.body = '{\"n\":1}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n")
-    if authenticated:
-        script.write(f'wrk.headers["X-Api-Key"] = "{server.key}"\n')
-    script.close()
-    before = server_cpu_seconds(server)
-    out = subprocess.run(["wrk", "-t1", "-c64", f"-d{seconds}s", "-s", script.name, server.url(path)], check=True, capture_output=True,
-                         text=True).stdout
+    """wrk's rate, the server's CPU per request, its cores busy, and the requests refused."""
+    before = cpu_seconds(str(server.dir))
+    result = wrk(server.url(path), key=server.key if authenticated else None, seconds=seconds, body='{"n":1}' if post else None)
     if drain:
         server.drain()
     time.sleep(0.3)
-    spent = server_cpu_seconds(server) - before
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rate, 1e6 * spent / requests, spent / seconds, int(refused.group(1)) if refused else 0
+    spent = cpu_seconds(str(server.dir)) - before
+    return result["rate"], 1e6 * spent / result["requests"], spent / seconds, result["non2xx"]
 
 
 def main():
