@@ -284,8 +284,8 @@ def test_postgresql_restarted_under_load_is_reported_refused_and_recovered(tmp_p
             stop.set()
             for thread in threads:
                 thread.join()
-        # While the database was away, no request hung: each answered within the 8 s a caller waits at most;
-        # none was a 500.
+        # While the database was away, no request hung: each answered within the 8 s a request waits on the
+        # database at most, over all its calls (its rate-limit lease and its submit); none was a 500.
         assert all(status in (202, 503) for status, _ in answers), {status for status, _ in answers}
         assert max(seconds for _, seconds in answers) < 10
         client = Client(nodes[0], key)

@@ -324,6 +324,35 @@ struct SharedRateLimitTests {
             #expect(allowed == 3)
         }
     }
+
+    @Test("a request whose store budget runs out while another's lease is taken limits alone")
+    func waitForALeaseIsBounded() async throws {
+        /// A shared bucket whose calls never end until the test lets them.
+        final class HeldBuckets: RateBucketStore {
+            let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
+            let (held, release) = AsyncStream.makeStream(of: Void.self)
+            func takeTokens(_ name: String, count: Int, limit: RateLimit) async throws -> RateGrant {
+                arrived.yield()
+                for await _ in held {}
+                return RateGrant(granted: count, tokensLeft: 0)
+            }
+        }
+        let buckets = HeldBuckets()
+        let limiter = RateLimiter(shared: buckets)
+        let limit = RateLimit(perSecond: 1, burst: 3)
+        let first = Task { await limiter.takeShared("key", limit: limit) }
+        for await _ in buckets.arrivals { break }
+        // The lease this request would share is held until it has its answer (or, should its budget not end its
+        // wait, until a rescue after 30 s lets the lease come, and the answer is the shared bucket's).
+        let rescuer = rescue { buckets.release.finish() }
+        defer { rescuer.cancel() }
+        let second = await StoreWaitBudget.$current.withValue(StoreWaitBudget(.milliseconds(200))) {
+            await limiter.takeShared("key", limit: limit)
+        }
+        #expect(second.allowed && second.remaining == 2, "the node's own bucket of 3 answered")
+        buckets.release.finish()
+        #expect(await first.value.allowed)
+    }
 }
 
 @Suite("Clients as rate limits count them")

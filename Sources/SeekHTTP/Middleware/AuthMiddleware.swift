@@ -106,7 +106,9 @@ final class KeyUsageRecorder: Sendable {
             return true
         }
         guard due else { return }
-        Task {
+        // Detached: the write outlives the request, and must not spend or be bounded by its store budget.
+        let store = store
+        Task.detached {
             do {
                 try await store.recordKeyUse(keyID: identity.keyID, at: now)
             } catch {

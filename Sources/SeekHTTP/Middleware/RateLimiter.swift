@@ -19,7 +19,7 @@ public final class RateLimiter: Sendable {
         var leases: [String: Lease] = [:]
         /// Buckets whose lease is being taken, with the requests waiting for it: a request that finds no lease
         /// waits for the one being taken rather than take one of its own.
-        var fetches: [String: [CheckedContinuation<SharedStep, Never>]] = [:]
+        var fetches: [String: [PendingAnswer<SharedStep>]] = [:]
     }
 
     /// Tokens this node took from a shared bucket and has not spent yet.
@@ -63,23 +63,10 @@ public final class RateLimiter: Sendable {
     func takeShared(_ name: String, limit: RateLimit) async -> TokenBucket.Decision {
         guard let shared else { return take(name, limit: limit) }
         while true {
-            let step = await withCheckedContinuation { (waiter: CheckedContinuation<SharedStep, Never>) in
-                let now = clock()
-                let next = state.withLock { state -> SharedStep? in
-                    if var lease = state.leases[name], lease.expiresAt > now, lease.tokens > 0 {
-                        lease.tokens -= 1
-                        state.leases[name] = lease
-                        return .leased(TokenBucket.Decision.shared(allowed: true, limit: limit, tokensLeft: lease.sharedLeft, leased: lease.tokens))
-                    }
-                    if state.fetches[name] != nil {
-                        state.fetches[name]?.append(waiter)
-                        return nil
-                    }
-                    state.fetches[name] = []
-                    return .fetch
-                }
-                if let next { waiter.resume(returning: next) }
-            }
+            // A request whose time to wait on the storage runs out before the lease comes limits alone, as when
+            // the storage does not answer.
+            let step =
+                (try? await StoreWaitBudget.wait(orElse: .success(.fetched(nil))) { nextStep(name, limit: limit, waiter: $0) }) ?? .fetched(nil)
             switch step {
             case let .leased(decision):
                 return decision
@@ -103,6 +90,26 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// Spends a token of this node's lease of `name`, or has this request take the lease, or has it wait for the
+    /// lease being taken (then `waiter` gets its answer when the lease comes).
+    private func nextStep(_ name: String, limit: RateLimit, waiter: PendingAnswer<SharedStep>) {
+        let now = clock()
+        let next = state.withLock { state -> SharedStep? in
+            if var lease = state.leases[name], lease.expiresAt > now, lease.tokens > 0 {
+                lease.tokens -= 1
+                state.leases[name] = lease
+                return .leased(TokenBucket.Decision.shared(allowed: true, limit: limit, tokensLeft: lease.sharedLeft, leased: lease.tokens))
+            }
+            if state.fetches[name] != nil {
+                state.fetches[name]?.append(waiter)
+                return nil
+            }
+            state.fetches[name] = []
+            return .fetch
+        }
+        if let next { waiter.give(.success(next)) }
+    }
+
     enum SharedStep {
         case leased(TokenBucket.Decision)
         /// This request takes the lease.
@@ -123,7 +130,7 @@ public final class RateLimiter: Sendable {
             }
             return state.fetches.removeValue(forKey: name) ?? []
         }
-        for waiter in waiting { waiter.resume(returning: .fetched(grant)) }
+        for waiter in waiting { waiter.give(.success(.fetched(grant))) }
         return grant
     }
 

@@ -53,9 +53,12 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
     private let state = Mutex(State())
     private let logger: Logger
     private let conclude: Conclusion
+    /// What a caller whose request ran out of time to wait is answered.
+    private let tooLate: @Sendable () -> any Error
 
-    init(logger: Logger, conclude: @escaping Conclusion) {
+    init(logger: Logger, tooLate: @escaping @Sendable () -> any Error, conclude: @escaping Conclusion) {
         self.logger = logger
+        self.tooLate = tooLate
         self.conclude = conclude
     }
 
@@ -68,8 +71,9 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
         transact: @escaping Transact,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Step
     ) async throws -> Answer {
-        try await withCheckedThrowingContinuation { continuation in
-            let call = Call(order: order, body: body, continuation: continuation, logger: logger)
+        let tooLate = tooLate
+        return try await StoreWaitBudget.wait(orElse: .failure(tooLate())) { answer in
+            let call = Call(order: order, body: body, answer: answer, logger: logger)
             let starts = state.withLock { state -> Bool in
                 if state.lanes[lane] == nil { state.waiting.append(lane) }
                 state.lanes[lane, default: []].append(call)
@@ -77,7 +81,8 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
                 state.running += 1
                 return true
             }
-            if starts { Task { await self.drain(transact) } }
+            // Detached: the batches serve every request, and must not carry the store budget of the one that came first.
+            if starts { Task.detached { await self.drain(transact) } }
         }
     }
 
@@ -90,7 +95,9 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
                 return taken
             }
             guard !batch.isEmpty else { return }
-            let sorted = batch.sorted { $0.order.utf8.lexicographicallyPrecedes($1.order.utf8) }
+            // A call whose caller stopped waiting before its batch began is not run: its 503 stays true.
+            let sorted = batch.filter { !$0.answer.isAnswered }.sorted { $0.order.utf8.lexicographicallyPrecedes($1.order.utf8) }
+            guard !sorted.isEmpty else { continue }
             let answers = Mutex<[Answer]>([])
             let conclude = conclude
             let batchBody = { @Sendable (isolated: Bool) -> @Sendable (PostgresConnection) async throws -> Void in
@@ -108,15 +115,22 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
                     try await transact(false, batchBody(true))
                 }
                 var concluded = answers.withLock { $0 }[...]
+                var unheard = 0
                 for call in sorted {
-                    if call.step != nil, let answer = concluded.popFirst() {
-                        call.continuation.resume(returning: answer)
-                    } else {
-                        call.continuation.resume(throwing: call.failure ?? PostgresStore.unreachable)
-                    }
+                    let given =
+                        if call.step != nil, let answer = concluded.popFirst() {
+                            call.answer.give(.success(answer))
+                        } else {
+                            call.answer.give(.failure(call.failure ?? PostgresStore.unreachable))
+                        }
+                    if !given { unheard += 1 }
+                }
+                if unheard > 0 {
+                    // Their callers had their 503s: what these calls did stands, and a retry finds it.
+                    logger.warning("Batched calls ended after their callers stopped waiting", metadata: ["calls": "\(unheard)"])
                 }
             } catch {
-                for call in sorted { call.continuation.resume(throwing: error) }
+                for call in sorted { call.answer.give(.failure(error)) }
             }
         }
     }
@@ -137,18 +151,18 @@ final class PostgresBatcher<Step: Sendable, Answer: Sendable>: Sendable {
         private let body: @Sendable (PostgresConnection) async throws -> Step
         // Set by `perform` and read once the batch ends, one after the other in the batch's task.
         private var result: Result<Step, any Error>?
-        let continuation: CheckedContinuation<Answer, any Error>
+        let answer: PendingAnswer<Answer>
         private let logger: Logger
 
         init(
             order: String,
             body: @escaping @Sendable (PostgresConnection) async throws -> Step,
-            continuation: CheckedContinuation<Answer, any Error>,
+            answer: PendingAnswer<Answer>,
             logger: Logger
         ) {
             self.order = order
             self.body = body
-            self.continuation = continuation
+            self.answer = answer
             self.logger = logger
         }
 

@@ -64,7 +64,7 @@ final class RateTakeBatcher: Sendable {
 
     private struct Waiting {
         var take: RateTake
-        var continuation: CheckedContinuation<RateGrant, any Error>
+        var answer: PendingAnswer<RateGrant>
     }
 
     private struct State {
@@ -77,7 +77,8 @@ final class RateTakeBatcher: Sendable {
             var seen = Set<String>()
             var batch: [Waiting] = []
             var later: [Waiting] = []
-            for waiting in waiting {
+            // A take whose caller stopped waiting is not taken: the tokens stay in the bucket.
+            for waiting in waiting where !waiting.answer.isAnswered {
                 if seen.insert(waiting.take.name).inserted { batch.append(waiting) } else { later.append(waiting) }
             }
             self.waiting = later
@@ -86,16 +87,24 @@ final class RateTakeBatcher: Sendable {
     }
 
     private let state = Mutex(State())
+    /// What a caller whose request ran out of time to wait is answered.
+    private let tooLate: @Sendable () -> any Error
+
+    init(tooLate: @escaping @Sendable () -> any Error) {
+        self.tooLate = tooLate
+    }
 
     func take(_ take: RateTake, run: @escaping Run) async throws -> RateGrant {
-        try await withCheckedThrowingContinuation { continuation in
+        let tooLate = tooLate
+        return try await StoreWaitBudget.wait(orElse: .failure(tooLate())) { answer in
             let starts = state.withLock { state -> Bool in
-                state.waiting.append(Waiting(take: take, continuation: continuation))
+                state.waiting.append(Waiting(take: take, answer: answer))
                 guard !state.running else { return false }
                 state.running = true
                 return true
             }
-            if starts { Task { await self.drain(run) } }
+            // Detached: a statement serves every request waiting, and must not carry the store budget of the first.
+            if starts { Task.detached { await self.drain(run) } }
         }
     }
 
@@ -110,10 +119,10 @@ final class RateTakeBatcher: Sendable {
             do {
                 let grants = try await run(batch.map(\.take))
                 for waiting in batch {
-                    waiting.continuation.resume(returning: grants[waiting.take.name] ?? RateGrant(granted: 0, tokensLeft: 0))
+                    waiting.answer.give(.success(grants[waiting.take.name] ?? RateGrant(granted: 0, tokensLeft: 0)))
                 }
             } catch {
-                for waiting in batch { waiting.continuation.resume(throwing: error) }
+                for waiting in batch { waiting.answer.give(.failure(error)) }
             }
         }
     }

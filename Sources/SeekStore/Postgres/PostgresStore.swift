@@ -17,23 +17,26 @@ public final class PostgresStore: StorageProbe, Sendable {
     /// What this node tells the others after its commits (LISTEN/NOTIFY).
     let announcements: PostgresNews
     /// Whether the database answers, and when it last did: away, or only busy.
-    let reachability = Reachability()
+    let reachability: Reachability
     /// Submits waiting at once share a transaction.
     let submits: PostgresBatcher<SubmitResult, SubmitResult>
     /// So do one claimant's finishes, and they claim the next jobs for their slots together.
     let finishes: PostgresBatcher<FinishStep, FinishResult>
     /// Rate-limit leases waiting at once share a statement.
-    let rateTakes = RateTakeBatcher()
+    let rateTakes: RateTakeBatcher
 
     /// A store on `pool`, whose client must be running (in the ServiceGroup); call `PostgresPool.migrate()` first.
     public init(pool: PostgresPool) {
         self.pool = pool
         self.logger = pool.logger
         announcements = PostgresNews(pool: pool, logger: pool.logger)
-        let (cursor, logger) = (ClaimCursor(), pool.logger)
+        let (cursor, logger, reachability) = (ClaimCursor(), pool.logger, Reachability())
+        self.reachability = reachability
         claimCursor = cursor
-        submits = PostgresBatcher(logger: logger) { _, results in results }
-        finishes = PostgresBatcher(logger: logger) { db, steps in
+        let tooLate = { @Sendable in Self.tooLate(reachability) }
+        rateTakes = RateTakeBatcher(tooLate: tooLate)
+        submits = PostgresBatcher(logger: logger, tooLate: tooLate) { _, results in results }
+        finishes = PostgresBatcher(logger: logger, tooLate: tooLate) { db, steps in
             let recorded = try await FinishStep.recordWaiting(steps, on: db, logger: logger)
             return try await FinishStep.claimNext(for: recorded, cursor: cursor, on: db, logger: logger)
         }
@@ -91,8 +94,8 @@ public final class PostgresStore: StorageProbe, Sendable {
     static let leaseTimeout: Duration = .seconds(3)
     /// The longest a caller waits for a call, connection and statements together, however busy the database: then
     /// it is a 503 that the caller may retry (a runner's finish does, and a client with an Idempotency-Key may).
-    /// Seek's statements take milliseconds; a call this slow waits on a lost connection or a convoy of locks.
-    static let callTimeout: Duration = .seconds(8)
+    /// A request's calls share one such bound (`StoreWaitBudget`), which one call may spend whole.
+    static let callTimeout: Duration = StoreWaitBudget.perRequest
     private static let watchInterval: Duration = .milliseconds(500)
 
     private func connected<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
@@ -102,7 +105,9 @@ public final class PostgresStore: StorageProbe, Sendable {
         guard admission != .refused else { throw Self.unreachable }
         defer { if admission == .probe { reachability.endProbe() } }
         do {
-            return try await withLeaseTimeout(body)
+            return try await StoreWaitBudget.call(bounded: Self.callTimeout, exhausted: Self.tooLate(reachability)) { limit in
+                try await withLeaseTimeout(limit: limit, body)
+            }
         } catch let error as PSQLError where Self.isUnreachable(error) {
             // No server answered (refused, closed, shutting down): the caller may retry; a 202 was never sent.
             if reachability.lost() { logger.warning("The database is unreachable", metadata: ["error": "\(String(reflecting: error))"]) }
@@ -132,44 +137,51 @@ public final class PostgresStore: StorageProbe, Sendable {
     static let unreachable = SeekError(.serviceUnavailable, "The database is unreachable. Retry in a few seconds.")
     static let busy = SeekError(.serviceUnavailable, "The database is too busy to answer in time. Retry in a few seconds.")
 
+    /// What a caller that stopped waiting is told: the database is away, or only slow.
+    static func tooLate(_ reachability: Reachability) -> SeekError {
+        reachability.isDown ? unreachable : busy
+    }
+
     /// Runs `body` on a pooled connection, unless none is leased in time (`leaseTimeout`). Nothing else cancels
     /// the call: a body that has its connection runs to its end, rollback included, even when the caller is
     /// cancelled, so that no connection goes back to the pool in the middle of a transaction that holds locks.
     /// But the caller stops waiting for a body that runs on while the database is away (a connection that died
-    /// mid-query may never answer), or past `callTimeout`: it gets a 503, as a client whose connection broke would.
-    private func withLeaseTimeout<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// mid-query may never answer), or past `limit` (`callTimeout`, or less when the caller's request has less
+    /// left to wait): it gets a 503, as a client whose connection broke would.
+    private func withLeaseTimeout<T: Sendable>(
+        limit: Duration,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let lease = LeaseState()
         let answers = reachability
         let started = ContinuousClock.now
-        let work = Task {
-            try await self.pool.client.withConnection { connection in
-                // Abandoned while it waited: the connection goes back untouched.
-                guard lease.take() else { throw Self.unreachable }
-                let value = try await body(connection)
-                answers.record()
-                return value
-            }
-        }
-        let outcome = Outcome<T>()
-        let watcher = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: Self.watchInterval)
-                let waited = ContinuousClock.now - started
-                // Away: waiting for a connection while nothing answers, or running while calls find no database.
-                // Busy: past the call timeout while other calls get answers; that says nothing of the database's health.
-                let away =
-                    lease.isWaiting ? waited >= Self.leaseTimeout && !answers.within(Self.leaseTimeout) : answers.isDown
-                let busy = waited >= Self.callTimeout
-                guard away || busy else { continue }
-                if lease.isWaiting, lease.abandon() { work.cancel() }
-                outcome.resume(.failure(away ? Self.unreachable : Self.busy))
-                return
-            }
-        }
-        defer { watcher.cancel() }
         let logger = logger
         return try await withCheckedThrowingContinuation { continuation in
-            outcome.start(continuation)
+            let outcome = PendingAnswer(continuation, expired: { .failure(Self.busy) })
+            let work = Task {
+                try await self.pool.client.withConnection { connection in
+                    // Abandoned while it waited: the connection goes back untouched.
+                    guard lease.take() else { throw Self.unreachable }
+                    let value = try await body(connection)
+                    answers.record()
+                    return value
+                }
+            }
+            let watcher = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: min(Self.watchInterval, limit - (ContinuousClock.now - started)))
+                    let waited = ContinuousClock.now - started
+                    // Away: waiting for a connection while nothing answers, or running while calls find no database.
+                    // Busy: past the limit while other calls get answers; that says nothing of the database's health.
+                    let away =
+                        lease.isWaiting ? waited >= min(Self.leaseTimeout, limit) && !answers.within(Self.leaseTimeout) : answers.isDown
+                    if away || waited >= limit {
+                        if lease.isWaiting, lease.abandon() { work.cancel() }
+                        outcome.give(.failure(away ? Self.unreachable : Self.busy))
+                        return
+                    }
+                }
+            }
             Task {
                 let result: Result<T, any Error>
                 do {
@@ -177,7 +189,8 @@ public final class PostgresStore: StorageProbe, Sendable {
                 } catch {
                     result = .failure(lease.isAbandoned ? Self.unreachable : error)
                 }
-                if !outcome.resume(result), lease.isLeased {
+                watcher.cancel()
+                if !outcome.give(result), lease.isLeased {
                     // Its caller had its 503: whatever this call did stands (a retry finds it), and it held a
                     // connection all along.
                     let seconds = (ContinuousClock.now - started).seconds
@@ -252,45 +265,6 @@ final class Reachability: Sendable {
     }
 
     func endProbe() { probing.store(false, ordering: .releasing) }
-}
-
-/// A call's result, handed to its caller once: by the call, or by its watcher that stops waiting.
-private final class Outcome<T: Sendable>: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<T, any Error>?
-        var early: Result<T, any Error>?
-        var done = false
-    }
-
-    private let state = Mutex(State())
-
-    func start(_ continuation: CheckedContinuation<T, any Error>) {
-        let early = state.withLock { state -> Result<T, any Error>? in
-            guard let early = state.early else {
-                state.continuation = continuation
-                return nil
-            }
-            return early
-        }
-        if let early { continuation.resume(with: early) }
-    }
-
-    /// Hands `result` to the caller; false if an earlier one was handed already.
-    @discardableResult
-    func resume(_ result: Result<T, any Error>) -> Bool {
-        let (first, continuation) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?) in
-            guard !state.done else { return (false, nil) }
-            state.done = true
-            guard let continuation = state.continuation else {
-                state.early = result
-                return (true, nil)
-            }
-            state.continuation = nil
-            return (true, continuation)
-        }
-        continuation?.resume(with: result)
-        return first
-    }
 }
 
 /// Where a call's wait for a connection stands: waiting, then either leased (by the call) or abandoned (by its
