@@ -81,7 +81,7 @@ public struct SeekServer: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: StoreWaitBudgetMiddleware())
+        if store.waitsOnNetwork { router.add(middleware: StoreWaitBudgetMiddleware()) }
         OperationsController(store: store, metrics: metrics, health: runtime.health).register(in: router)
         // A runner node serves its health and metrics only: the API is the api nodes' work.
         guard runtime.role.servesAPI else { return router }

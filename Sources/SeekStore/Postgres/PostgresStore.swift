@@ -207,6 +207,8 @@ public final class PostgresStore: StorageProbe, Sendable {
         ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
     }
 
+    public var waitsOnNetwork: Bool { true }
+
     public func ping() async throws {
         let logger = logger
         try await read { db in try await db.run("SELECT 1", logger: logger) }
