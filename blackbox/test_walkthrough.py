@@ -1,4 +1,7 @@
 """The README's walk-through, over real sockets."""
+import json
+import time
+
 from conftest import Client, admin, balance_matches_ledger
 
 
@@ -70,3 +73,20 @@ def test_configuration_from_environment(data_dir, servers):
     server.wait_ready()
     # The store is the one the environment names: SQLite in SEEK_DATA_DIR, unless SEEK_DATABASE_URL names PostgreSQL.
     assert (data_dir / "seek.sqlite").exists() == ("SEEK_DATABASE_URL" not in os.environ)
+
+
+def test_logs_are_one_json_object_per_line(data_dir, start):
+    created = admin(data_dir, "workspace", "create", "--name", "acme", "--plan", "pro", "--credits", "5")
+    server = start(env={"SEEK_LOG_LEVEL": "info"})
+    answer = Client(server, created["api_key"]).request("GET", "/v1/me", headers={"X-Request-Id": "walk-1"})
+    assert answer.status_code == 200
+    # The access line is written after the response: wait for it rather than for a while.
+    deadline = time.monotonic() + 30
+    while not any('"walk-1"' in line for line in server.log.read_text().splitlines()):
+        assert time.monotonic() < deadline, "no log line for the request"
+        time.sleep(0.05)
+    lines = [json.loads(line) for line in server.log.read_text().splitlines() if line.strip()]
+    assert all({"time", "level", "message", "logger"} <= line.keys() for line in lines)
+    access = next(line for line in lines if line.get("request_id") == "walk-1")
+    assert (access["level"], access["message"], access["method"], access["path"], access["status"]) == \
+        ("info", "request", "GET", "/v1/me", "200")

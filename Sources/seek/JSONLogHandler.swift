@@ -14,22 +14,15 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata explicit: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line _: UInt
-    ) {
+    func log(event: LogEvent) {
         var line: OrderedDictionaryOfJSON = [
-            "time": .string(Timestamp.format(Date())), "level": .string(level.rawValue), "message": .string(message.description),
+            "time": .string(Timestamp.format(Date())), "level": .string(event.level.rawValue), "message": .string(event.message.description),
             "logger": .string(label),
         ]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { _, new in new }) {
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
             line[key] = .string(value.description)
         }
+        if let error = event.error { line["error"] = .string(String(describing: error)) }
         var bytes = JSONValue.object(line).serialized
         bytes.append(0x0A)
         // One write(2) per line keeps lines from concurrent requests whole.
