@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import ROOT, SEEK, cpu_seconds, free_port, percentile, wait_healthy  # noqa: E402
 
+
 class Meter:
     """CPU used by each part of the system between start() and stop()."""
     PARTS = {"nodes": "seek serve", "postgres": "postgres:", "load": "wrk", "pgqueuer": "pgqueuer-bench"}

@@ -27,19 +27,13 @@ public final class StoreWaitBudget: Sendable {
     }
 
     /// Runs a store call that bounds its own wait by the `Duration` it is given: `bound`, or what the current
-    /// request has left when that is less. The call's time is spent from the request's budget. A request with
-    /// nothing left gets `exhausted` at once.
+    /// request has left when that is less. A request with nothing left gets `exhausted` at once.
     static func call<T>(
         bounded bound: Duration,
         exhausted: @autoclosure () -> any Error,
         _ body: (Duration) async throws -> T
     ) async throws -> T {
-        guard let budget = current else { return try await body(bound) }
-        let remaining = budget.remaining
-        guard remaining > .zero else { throw exhausted() }
-        let started = ContinuousClock.now
-        defer { budget.spend(ContinuousClock.now - started) }
-        return try await body(min(bound, remaining))
+        try await spending(orElse: .failure(exhausted())) { left in try await body(min(bound, left ?? bound)) }
     }
 
     /// Waits for an answer that another task gives (a batch's, another request's lease): `register` hands the
@@ -49,18 +43,28 @@ public final class StoreWaitBudget: Sendable {
         orElse expired: @autoclosure @escaping @Sendable () -> Result<T, any Error>,
         _ register: (PendingAnswer<T>) -> Void
     ) async throws -> T {
-        guard let budget = current else {
-            return try await withCheckedThrowingContinuation { register(PendingAnswer($0, expired: expired)) }
+        try await spending(orElse: expired()) { left in
+            try await withCheckedThrowingContinuation { continuation in
+                let answer = PendingAnswer(continuation)
+                register(answer)
+                guard let left, !answer.isAnswered else { return }
+                Expiry.shared.watch(until: .now + left, isAnswered: { answer.isAnswered }, expire: { answer.give(expired()) })
+            }
         }
+    }
+
+    /// Runs `body` with what the current request has left to wait (nil outside a request), and spends the time it
+    /// takes from the request's budget; a request with nothing left gets `exhausted()` instead.
+    private static func spending<T>(
+        orElse exhausted: @autoclosure () -> Result<T, any Error>,
+        _ body: (Duration?) async throws -> T
+    ) async throws -> T {
+        guard let budget = current else { return try await body(nil) }
         let remaining = budget.remaining
-        guard remaining > .zero else { return try expired().get() }
+        guard remaining > .zero else { return try exhausted().get() }
         let started = ContinuousClock.now
         defer { budget.spend(ContinuousClock.now - started) }
-        return try await withCheckedThrowingContinuation { continuation in
-            let answer = PendingAnswer(continuation, expired: expired)
-            register(answer)
-            if !answer.isAnswered { Expiry.shared.watch(answer, until: started + remaining) }
-        }
+        return try await body(remaining)
     }
 
     /// Ends the waits whose time is up. One task sweeps every request's waits, and only while some wait: a timer
@@ -72,7 +76,8 @@ public final class StoreWaitBudget: Sendable {
 
         private struct Watched {
             let deadline: ContinuousClock.Instant
-            let wait: any ExpiringWait
+            let isAnswered: @Sendable () -> Bool
+            let expire: @Sendable () -> Void
         }
 
         private struct State {
@@ -82,9 +87,10 @@ public final class StoreWaitBudget: Sendable {
 
         private let state = Mutex(State())
 
-        func watch(_ wait: any ExpiringWait, until deadline: ContinuousClock.Instant) {
+        /// Calls `expire` once `deadline` passes, unless `isAnswered` by then.
+        func watch(until deadline: ContinuousClock.Instant, isAnswered: @escaping @Sendable () -> Bool, expire: @escaping @Sendable () -> Void) {
             let starts = state.withLock { state -> Bool in
-                state.watched.append(Watched(deadline: deadline, wait: wait))
+                state.watched.append(Watched(deadline: deadline, isAnswered: isAnswered, expire: expire))
                 defer { state.sweeping = true }
                 return !state.sweeping
             }
@@ -97,39 +103,31 @@ public final class StoreWaitBudget: Sendable {
             while sweeping {
                 try? await Task.sleep(for: Self.tick)
                 let now = ContinuousClock.now
-                let due = state.withLock { state -> [any ExpiringWait] in
-                    var due: [any ExpiringWait] = []
+                let due = state.withLock { state -> [@Sendable () -> Void] in
+                    var due: [@Sendable () -> Void] = []
                     state.watched.removeAll { watched in
-                        if watched.wait.isAnswered { return true }
+                        if watched.isAnswered() { return true }
                         guard watched.deadline <= now else { return false }
-                        due.append(watched.wait)
+                        due.append(watched.expire)
                         return true
                     }
                     state.sweeping = !state.watched.isEmpty
                     sweeping = state.sweeping
                     return due
                 }
-                for wait in due { wait.expire() }
+                for expire in due { expire() }
             }
         }
     }
-}
-
-/// A wait that `StoreWaitBudget` ends when its time is up.
-private protocol ExpiringWait: AnyObject, Sendable {
-    var isAnswered: Bool { get }
-    func expire()
 }
 
 /// The answer one caller waits for, given once: by the task that works it out, or by the end of the caller's
 /// wait, whichever comes first.
 public final class PendingAnswer<T: Sendable>: Sendable {
     private let continuation: Mutex<CheckedContinuation<T, any Error>?>
-    private let expired: @Sendable () -> Result<T, any Error>
 
-    init(_ continuation: CheckedContinuation<T, any Error>, expired: @escaping @Sendable () -> Result<T, any Error>) {
+    init(_ continuation: CheckedContinuation<T, any Error>) {
         self.continuation = Mutex(continuation)
-        self.expired = expired
     }
 
     /// Hands `result` to the caller; false if it had its answer already (then `result` is dropped).
@@ -142,8 +140,4 @@ public final class PendingAnswer<T: Sendable>: Sendable {
 
     /// Whether the caller has its answer: a call whose caller stopped waiting before it ran need not run.
     public var isAnswered: Bool { continuation.withLock { $0 == nil } }
-}
-
-extension PendingAnswer: ExpiringWait {
-    func expire() { give(expired()) }
 }

@@ -157,7 +157,7 @@ public final class PostgresStore: StorageProbe, Sendable {
         let started = ContinuousClock.now
         let logger = logger
         return try await withCheckedThrowingContinuation { continuation in
-            let outcome = PendingAnswer(continuation, expired: { .failure(Self.busy) })
+            let outcome = PendingAnswer(continuation)
             let work = Task {
                 try await self.pool.client.withConnection { connection in
                     // Abandoned while it waited: the connection goes back untouched.
